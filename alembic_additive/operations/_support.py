@@ -1,0 +1,82 @@
+"""Runtime helpers shared by the operations: live-schema checks, counts, the force switch."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.util import CommandError
+
+log = logging.getLogger(f"alembic.{__name__}")
+
+FORCE_FLAG = "additive_force"
+
+IMPORT_LINE = "import alembic_additive.operations  # noqa: F401  (registers op.*_if_* operations)"
+"""Added to a revision's imports by every renderer here, so the revision runs on its own."""
+
+
+class RefusedDrop(CommandError):
+    """A guarded drop found data it would destroy; nothing was dropped."""
+
+
+def qualified(table: str, schema: str | None, column: str | None = None) -> str:
+    name = f"{schema}.{table}" if schema else table
+    return f"{name}.{column}" if column else name
+
+
+def is_forced(operations: Operations) -> bool:
+    """``-x additive_force=1`` on the command line, or ``additive_force=True`` in configure."""
+    ctx = operations.migration_context
+    if ctx.opts.get(FORCE_FLAG):
+        return True
+    env = ctx.environment_context
+    if env is None:
+        return False
+    value = env.get_x_argument(as_dictionary=True).get(FORCE_FLAG, "")
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+def offline(operations: Operations) -> bool:
+    return bool(operations.migration_context.as_sql)
+
+
+def dialect_family(operations: Operations) -> str:
+    dialect = operations.migration_context.dialect
+    if dialect.name in ("mysql", "mariadb"):
+        return "mariadb" if getattr(dialect, "is_mariadb", False) else "mysql"
+    return dialect.name
+
+
+def inspector(operations: Operations) -> sa.Inspector:
+    bind = operations.get_bind()
+    # a fresh inspector each time: the schema changes between operations of one revision
+    return sa.inspect(bind)
+
+
+def column_exists(operations: Operations, table: str, column: str, schema: str | None) -> bool:
+    insp = inspector(operations)
+    if not insp.has_table(table, schema=schema):
+        return False
+    return any(c["name"] == column for c in insp.get_columns(table, schema=schema))
+
+
+def table_exists(operations: Operations, table: str, schema: str | None) -> bool:
+    return bool(inspector(operations).has_table(table, schema=schema))
+
+
+def index_exists(operations: Operations, name: str, table: str, schema: str | None) -> bool:
+    insp = inspector(operations)
+    if not insp.has_table(table, schema=schema):
+        return False
+    return any(ix["name"] == name for ix in insp.get_indexes(table, schema=schema))
+
+
+def count(operations: Operations, table: str, schema: str | None, column: str | None) -> int:
+    """Rows in ``table`` (or non-null values of ``column``): one quoted, parameter-free SELECT."""
+    cols: list[Any] = [sa.column(column)] if column else []
+    t = sa.table(table, *cols, schema=schema)
+    expr = sa.func.count(t.c[column]) if column else sa.func.count()
+    value = operations.get_bind().execute(sa.select(expr).select_from(t)).scalar()
+    return int(value or 0)

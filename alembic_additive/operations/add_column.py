@@ -1,0 +1,109 @@
+"""``op.add_column_if_not_exists``: an ADD COLUMN that is a no-op when the column exists.
+
+PostgreSQL and MariaDB have ``ADD COLUMN IF NOT EXISTS``; SQLite and MySQL do not, so the
+implementation looks at the live table first on every dialect (which also skips the foreign
+keys Alembic would add after the column) and uses the native clause where there is one, so
+two concurrent runs on PostgreSQL cannot both add it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.autogenerate import renderers
+from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.render import render_op_text
+from alembic.operations import Operations, ops
+
+from . import _support
+
+log = logging.getLogger(f"alembic.{__name__}")
+
+_NATIVE = ("postgresql", "mariadb")
+
+
+@Operations.register_operation("add_column_if_not_exists")
+class AddColumnIfNotExistsOp(ops.AddColumnOp):
+    """Add ``column`` to ``table_name`` unless the table already has a column of that name."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        backfill_rows: str | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(table_name, column, schema=schema, **kw)
+        #: set when a NOT NULL model column is added as nullable: the table's row count
+        self.backfill_rows = backfill_rows
+
+    @classmethod
+    def add_column_if_not_exists(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Add a column unless it exists; safe to run twice."""
+        operations.invoke(cls(table_name, column, schema=schema))
+
+    @classmethod
+    def from_op(cls, op: ops.AddColumnOp, nullable: bool | None = None) -> AddColumnIfNotExistsOp:
+        column = op.column
+        if nullable is not None and column.nullable != nullable:
+            column = column._copy()
+            column.nullable = nullable
+        return cls(op.table_name, column, schema=op.schema, **op.kw)
+
+    def reverse(self) -> ops.MigrateOperation:
+        from .drop_column import DropColumnIfEmptyOp
+
+        return DropColumnIfEmptyOp(self.table_name, self.column.name, schema=self.schema, column=self.column)
+
+
+@Operations.implementation_for(AddColumnIfNotExistsOp)
+def add_column_if_not_exists(operations: Operations, operation: AddColumnIfNotExistsOp) -> None:
+    name = _support.qualified(operation.table_name, operation.schema, operation.column.name)
+    family = _support.dialect_family(operations)
+    if not _support.offline(operations) and _support.column_exists(
+        operations, operation.table_name, operation.column.name, operation.schema
+    ):
+        log.info("Column %s exists; skipping add", name)
+        return
+    if _support.offline(operations) and family not in _NATIVE:
+        log.warning("Offline SQL for %s: %s has no ADD COLUMN IF NOT EXISTS; run it once", name, family)
+    plain = ops.AddColumnOp(
+        operation.table_name,
+        operation.column,
+        schema=operation.schema,
+        if_not_exists=True if family in _NATIVE else None,
+        **operation.kw,
+    )
+    operations.invoke(plain)
+
+
+@renderers.dispatch_for(AddColumnIfNotExistsOp)
+def render_add_column_if_not_exists(
+    autogen_context: AutogenContext, op: AddColumnIfNotExistsOp
+) -> list[str]:
+    autogen_context.imports.add(_support.IMPORT_LINE)
+    plain = ops.AddColumnOp(op.table_name, op.column, schema=op.schema)
+    text = render_op_text(autogen_context, plain).replace("add_column(", "add_column_if_not_exists(", 1)
+    if op.backfill_rows is None:
+        return [text]
+    table = _support.qualified(op.table_name, op.schema)
+    prefix = autogen_context.opts.get("alembic_module_prefix") or ""
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    return [
+        f"# alembic-additive: {table}.{op.column.name} is NOT NULL in the model, but {table} has "
+        f"{op.backfill_rows} row(s)",
+        "# and no server default fills them, so it is added as nullable. Backfill it, then tighten:",
+        f"#     {prefix}alter_column({op.table_name!r}, {op.column.name!r}, nullable=False{schema})",
+        text,
+    ]

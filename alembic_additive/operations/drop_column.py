@@ -1,0 +1,94 @@
+"""``op.drop_column_if_empty``: the downgrade of an added column, guarded against data loss.
+
+It drops the column only while it holds no value. If rows were written since the upgrade it
+refuses with a message naming the column and how many values it holds, unless the user
+forces it with ``-x additive_force=1``. In offline (``--sql``) mode nothing can be counted,
+so it refuses unless forced.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.autogenerate import renderers
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import Operations, ops
+
+from . import _support
+
+log = logging.getLogger(f"alembic.{__name__}")
+
+
+@Operations.register_operation("drop_column_if_empty")
+class DropColumnIfEmptyOp(ops.MigrateOperation):
+    """Drop ``column_name`` from ``table_name`` only if it holds no non-null value."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+        column: sa.Column[Any] | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.schema = schema
+        self.column = column
+
+    @classmethod
+    def drop_column_if_empty(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Drop a column unless it holds data (or is already gone)."""
+        operations.invoke(cls(table_name, column_name, schema=schema))
+
+    def reverse(self) -> ops.MigrateOperation:
+        from .add_column import AddColumnIfNotExistsOp
+
+        if self.column is None:
+            raise ValueError("cannot reverse drop_column_if_empty without the column definition")
+        return AddColumnIfNotExistsOp(self.table_name, self.column, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("remove_column", self.schema, self.table_name, self.column)
+
+
+@Operations.implementation_for(DropColumnIfEmptyOp)
+def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp) -> None:
+    name = _support.qualified(operation.table_name, operation.schema, operation.column_name)
+    forced = _support.is_forced(operations)
+    if _support.offline(operations):
+        if not forced:
+            raise _support.RefusedDrop(
+                f"alembic-additive: cannot check that {name} is empty in --sql mode; "
+                f"pass -x {_support.FORCE_FLAG}=1 to emit the DROP anyway"
+            )
+    else:
+        if not _support.column_exists(operations, operation.table_name, operation.column_name, operation.schema):
+            log.info("Column %s does not exist; nothing to drop", name)
+            return
+        held = _support.count(operations, operation.table_name, operation.schema, operation.column_name)
+        if held and not forced:
+            raise _support.RefusedDrop(
+                f"alembic-additive: refusing to drop column {name}: it holds {held} non-null "
+                f"value(s). Move them first, or pass -x {_support.FORCE_FLAG}=1 to drop it anyway"
+            )
+        if held:
+            log.warning("Forced: dropping column %s with %d non-null value(s)", name, held)
+    operations.drop_column(operation.table_name, operation.column_name, schema=operation.schema)
+
+
+@renderers.dispatch_for(DropColumnIfEmptyOp)
+def render_drop_column_if_empty(autogen_context: AutogenContext, op: DropColumnIfEmptyOp) -> str:
+    autogen_context.imports.add(_support.IMPORT_LINE)
+    prefix = autogen_context.opts.get("alembic_module_prefix") or ""
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    return f"{prefix}drop_column_if_empty({op.table_name!r}, {op.column_name!r}{schema})"

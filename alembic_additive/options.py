@@ -1,0 +1,141 @@
+"""Configuration: ``context.configure(additive_*=...)`` keywords and ``[tool.alembic_additive]``.
+
+Keywords passed to ``context.configure`` win over ``pyproject.toml``, which wins over the
+defaults. Invalid values raise :class:`OptionsError` with a one-line message, because a typo
+in a safety setting must never be silently ignored.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .findings import Action, Kind
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+PROBE_MODES = ("exact", "estimate", "off")
+
+#: Overrides a user may set per operation kind. "safe" is the additive default.
+POLICY_CHOICES = ("safe", "allow", "suppress")
+
+#: The kinds the plugin can meet in autogenerate output (the rest are lint-only).
+POLICY_KINDS = (
+    Kind.DROP_TABLE,
+    Kind.DROP_COLUMN,
+    Kind.DROP_INDEX,
+    Kind.DROP_CONSTRAINT,
+    Kind.ALTER_COLUMN_TYPE,
+    Kind.SET_NOT_NULL,
+    Kind.ADD_COLUMN,
+    Kind.CREATE_TABLE,
+    Kind.CREATE_INDEX,
+)
+
+_PREFIX = "additive_"
+
+
+class OptionsError(ValueError):
+    """A configuration value is invalid; the message names the setting and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Resolved settings for one autogenerate run."""
+
+    probe: str = "exact"
+    probe_timeout: float = 30.0
+    policy: Mapping[Kind, str] = field(default_factory=dict)
+    allow_drop: frozenset[str] = frozenset()
+
+    def override(self, kind: Kind) -> str:
+        """The user's choice for ``kind``: "safe" unless configured otherwise."""
+        return self.policy.get(kind, "safe")
+
+    def drop_allowed(self, schema: str | None, table: str, column: str | None = None) -> bool:
+        """True when ``allow_drop`` names this table or column (optionally schema-qualified)."""
+        names = {table if column is None else f"{table}.{column}"}
+        if schema:
+            names.add(f"{schema}.{table}" if column is None else f"{schema}.{table}.{column}")
+        return bool(names & self.allow_drop)
+
+
+def from_mapping(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """Validate user settings (without the ``additive_`` prefix) into Options fields."""
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        where = f"{origin} {name}"
+        if name == "probe":
+            if value not in PROBE_MODES:
+                raise OptionsError(f"{where}: expected one of {', '.join(PROBE_MODES)}, got {value!r}")
+            out["probe"] = value
+        elif name == "probe_timeout":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise OptionsError(f"{where}: expected a positive number of seconds, got {value!r}")
+            out["probe_timeout"] = float(value)
+        elif name == "policy":
+            if not isinstance(value, Mapping):
+                raise OptionsError(f"{where}: expected a table of kind = choice")
+            policy: dict[Kind, str] = {}
+            for k, choice in value.items():
+                try:
+                    kind = Kind(str(k).replace("_", "-"))
+                except ValueError:
+                    kind = None
+                if kind not in POLICY_KINDS:
+                    allowed = ", ".join(k.value for k in POLICY_KINDS)
+                    raise OptionsError(f"{where}: unknown kind {k!r} (one of {allowed})")
+                if choice not in POLICY_CHOICES:
+                    raise OptionsError(
+                        f"{where}.{k}: expected one of {', '.join(POLICY_CHOICES)}, got {choice!r}"
+                    )
+                assert kind is not None
+                policy[kind] = str(choice)
+            out["policy"] = policy
+        elif name == "allow_drop":
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise OptionsError(f"{where}: expected a list of 'table' or 'table.column' names")
+            out["allow_drop"] = frozenset(value)
+        elif name == "lint":
+            continue  # read by the lint command, not by the plugin
+        else:
+            raise OptionsError(f"{where}: unknown setting")
+    return out
+
+
+def read_pyproject(start: Path | None) -> dict[str, Any]:
+    """``[tool.alembic_additive]`` from the nearest pyproject.toml at or above ``start``."""
+    if start is None:
+        return {}
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                with candidate.open("rb") as fh:
+                    data = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise OptionsError(f"{candidate}: not valid TOML ({exc})") from None
+            section = data.get("tool", {}).get("alembic_additive", {})
+            return from_mapping(section, f"{candidate} [tool.alembic_additive]")
+    return {}
+
+
+def resolve(configure_opts: Mapping[str, Any], config_file: str | None) -> Options:
+    """Merge defaults, pyproject.toml (next to alembic.ini, else the working directory) and
+    the ``additive_*`` keywords given to ``context.configure``."""
+    start = Path(config_file).resolve().parent if config_file else Path.cwd()
+    merged = read_pyproject(start)
+    keywords = {k[len(_PREFIX):]: v for k, v in configure_opts.items() if k.startswith(_PREFIX)}
+    merged.update(from_mapping(keywords, "context.configure(additive_...)"))
+    return Options(**merged)
+
+
+def action_for_override(choice: str) -> Action | None:
+    """Map a user override onto an action; None keeps the policy's own verdict."""
+    return {"allow": Action.KEEP, "suppress": Action.SUPPRESS}.get(choice)

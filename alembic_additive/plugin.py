@@ -1,0 +1,13 @@
+"""The Alembic plugin ``alembic_additive`` (entry point group ``alembic.plugins``)."""
+
+from __future__ import annotations
+
+from alembic.runtime.plugins import Plugin
+
+
+def setup(plugin: Plugin) -> None:
+    """Register the comparators; enable with ``autogenerate_plugins=[..., "alembic_additive"]``."""
+    from .compare import additive, alter_columns, columns, indexes, tables
+
+    for module in (tables, columns, indexes, alter_columns, additive):
+        module.setup(plugin)

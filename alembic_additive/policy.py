@@ -1,0 +1,191 @@
+"""The policy: for every kind of operation autogenerate can emit, what happens and why.
+
+This is the one place that decides. It reads findings (what differs) and measurements (how
+much data is involved) and returns decisions; it never touches Alembic's operation tree and
+never talks to the database.
+
+=====================  ===================================================================
+kind                   default verdict
+=====================  ===================================================================
+drop-table             suppress; report the table with its row count
+drop-column            suppress; report non-null and row counts, suggest model code
+drop-index             suppress; report
+drop-constraint        suppress; report
+alter-column-type      keep when provably widening; else suppress, report values not fitting
+set-not-null           keep when the column measurably has no NULL; else suppress
+add-column             if-not-exists; NOT NULL without default on a non-empty table → nullable
+create-table           if-not-exists
+create-index           if-not-exists
+=====================  ===================================================================
+
+``allow_drop`` and per-kind overrides (``safe`` / ``allow`` / ``suppress``) come from
+:mod:`alembic_additive.options`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from .findings import (
+    Action,
+    Decision,
+    Finding,
+    Findings,
+    Measurements,
+    MissingColumn,
+    MissingIndex,
+    MissingTable,
+    NotNullChange,
+    OrphanColumn,
+    OrphanConstraint,
+    OrphanIndex,
+    OrphanTable,
+    RenameGuess,
+    TypeChange,
+    Verdict,
+    format_count,
+)
+from .options import Options, action_for_override
+
+
+def decide(findings: Findings, measurements: Measurements, options: Options) -> Verdict:
+    """Decide every finding; guess renames. Pure: same inputs, same verdict."""
+    decisions = [_decide_one(f, measurements, options) for f in findings.items]
+    return Verdict(decisions, _rename_guesses(findings, measurements), measurements)
+
+
+def _decide_one(f: Finding, m: Measurements, options: Options) -> Decision:
+    override = action_for_override(options.override(f.key.kind))
+    if override is not None:
+        return Decision(f, override, f"configured: {f.key.kind.value} = {options.override(f.key.kind)}")
+    if isinstance(f, (OrphanTable, OrphanColumn)):
+        column = f.column.name if isinstance(f, OrphanColumn) else None
+        if options.drop_allowed(f.table.schema, f.table.name, column):
+            return Decision(f, Action.KEEP, "allowed by allow_drop")
+    return _DEFAULTS[type(f)](f, m)
+
+
+def _counts(m: Measurements, f: OrphanTable | OrphanColumn) -> tuple[str, str, bool]:
+    counts = m.get(f.table)
+    rows = format_count(counts.rows, counts.estimated, counts.timed_out)
+    if isinstance(f, OrphanTable):
+        return rows, rows, counts.rows != 0
+    nn = counts.non_null.get(f.column.name)
+    return format_count(nn, counts.estimated, counts.timed_out), rows, nn != 0
+
+
+def _orphan_table(f: Any, m: Measurements) -> Decision:
+    rows, _, has_data = _counts(m, f)
+    if has_data:
+        return Decision(f, Action.SUPPRESS, f"orphan table holds {rows} row(s)")
+    return Decision(f, Action.SUPPRESS, "orphan table is empty (0 rows); clean up deliberately")
+
+
+def _orphan_column(f: Any, m: Measurements) -> Decision:
+    nn, rows, has_data = _counts(m, f)
+    if has_data:
+        return Decision(f, Action.SUPPRESS, f"orphan column holds {nn} non-null value(s) in {rows} rows")
+    return Decision(f, Action.SUPPRESS, f"orphan column is empty (0 values in {rows} rows)")
+
+
+def _missing_table(f: Any, m: Measurements) -> Decision:
+    return Decision(f, Action.IF_NOT_EXISTS, "model table missing from the database")
+
+
+def _missing_column(f: Any, m: Measurements) -> Decision:
+    assert isinstance(f, MissingColumn)
+    if f.needs_backfill:
+        counts = m.get(f.table)
+        if counts.rows != 0:
+            rows = format_count(counts.rows, counts.estimated, counts.timed_out)
+            return Decision(
+                f,
+                Action.RELAX_NOT_NULL,
+                f"NOT NULL without a server default on a table with {rows} row(s): "
+                "added as nullable; backfill, then tighten",
+            )
+    return Decision(f, Action.IF_NOT_EXISTS, "model column missing from the database")
+
+
+def _missing_index(f: Any, m: Measurements) -> Decision:
+    return Decision(f, Action.IF_NOT_EXISTS, "model index missing from the database")
+
+
+def _orphan_index(f: Any, m: Measurements) -> Decision:
+    return Decision(f, Action.SUPPRESS, "index not in the models; dropping it is left to you")
+
+
+def _orphan_constraint(f: Any, m: Measurements) -> Decision:
+    assert isinstance(f, OrphanConstraint)
+    return Decision(
+        f, Action.SUPPRESS, f"{f.constraint_type} constraint not in the models; dropping it is left to you"
+    )
+
+
+def _type_change(f: Any, m: Measurements) -> Decision:
+    assert isinstance(f, TypeChange)
+    if f.widening:
+        return Decision(f, Action.KEEP, f.reason)
+    counts = m.get(f.table)
+    detail = ""
+    if f.misfit is not None:
+        misfits = counts.misfits.get(f.column)
+        detail = f"; {format_count(misfits, counts.estimated, counts.timed_out)} value(s) would not fit"
+    return Decision(f, Action.SUPPRESS, f"lossy type change: {f.reason}{detail}")
+
+
+def _not_null(f: Any, m: Measurements) -> Decision:
+    assert isinstance(f, NotNullChange)
+    counts = m.get(f.table)
+    nn = counts.non_null.get(f.column)
+    if counts.rows is not None and nn is not None and not counts.estimated and counts.rows == nn:
+        return Decision(f, Action.KEEP, "no NULL values (measured)")
+    if counts.rows is None or nn is None or counts.estimated:
+        why = "timed out" if counts.timed_out else "not measured exactly"
+        return Decision(f, Action.SUPPRESS, f"cannot prove the column has no NULL ({why})")
+    return Decision(f, Action.SUPPRESS, f"{counts.rows - nn} NULL value(s) would violate NOT NULL")
+
+
+_DEFAULTS: dict[type[Any], Any] = {
+    OrphanTable: _orphan_table,
+    OrphanColumn: _orphan_column,
+    MissingTable: _missing_table,
+    MissingColumn: _missing_column,
+    MissingIndex: _missing_index,
+    OrphanIndex: _orphan_index,
+    OrphanConstraint: _orphan_constraint,
+    TypeChange: _type_change,
+    NotNullChange: _not_null,
+}
+
+
+def _affinity(t: sa.types.TypeEngine[Any]) -> str:
+    """Coarse type family: a rename keeps the family."""
+    for family, classes in (
+        ("bool", (sa.Boolean,)),
+        ("int", (sa.Integer,)),
+        ("num", (sa.Numeric, sa.Float)),
+        ("str", (sa.String,)),
+        ("datetime", (sa.DateTime,)),
+        ("date", (sa.Date,)),
+        ("time", (sa.Time,)),
+    ):
+        if isinstance(t, classes):
+            return family
+    return type(t).__name__
+
+
+def _rename_guesses(findings: Findings, m: Measurements) -> list[RenameGuess]:
+    """An orphan column with data beside a model-only column of the same family."""
+    guesses: list[RenameGuess] = []
+    missing = list(findings.of(MissingColumn))
+    for orphan in findings.of(OrphanColumn):
+        nn = m.non_null(orphan.table, orphan.column.name)
+        if nn == 0:
+            continue
+        for new in missing:
+            if new.table == orphan.table and _affinity(new.column.type) == _affinity(orphan.column.type):
+                guesses.append(RenameGuess(orphan.table, orphan.column.name, new.column.name, nn))
+    return guesses

@@ -1,0 +1,134 @@
+"""Apply the policy's verdict to Alembic's operation tree.
+
+Suppressed operations disappear; additive ones become their ``*_if_not_exists`` twins and
+move to the top level of ``upgrade()`` (they need no batch mode, even on SQLite), in the
+same order; alterations lose only the parts the policy refused. The downgrade is derived
+afterwards by Alembic from what remains, so it only ever undoes what the upgrade adds.
+"""
+
+from __future__ import annotations
+
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import ops
+
+from .findings import Action, Decision, Key, Kind, TableRef, Verdict, format_count
+from .operations import (
+    AddColumnIfNotExistsOp,
+    AdditiveReportOp,
+    CreateIndexIfNotExistsOp,
+    CreateTableIfNotExistsOp,
+)
+
+_DROP_KINDS = (Kind.DROP_TABLE, Kind.DROP_COLUMN, Kind.DROP_INDEX, Kind.DROP_CONSTRAINT)
+
+
+def apply(
+    upgrade_ops: ops.UpgradeOps,
+    verdict: Verdict,
+    autogen_context: AutogenContext,
+    report: list[str],
+) -> None:
+    decisions = verdict.by_key()
+    state = _State(decisions, verdict)
+    new_ops: list[ops.MigrateOperation] = []
+    for op in upgrade_ops.ops:
+        new_ops.extend(state.top(op))
+    if report:
+        new_ops.insert(0, AdditiveReportOp(report, standalone=not new_ops))
+    upgrade_ops.ops = new_ops
+
+
+class _State:
+    def __init__(self, decisions: dict[Key, Decision], verdict: Verdict) -> None:
+        self.decisions = decisions
+        self.verdict = verdict
+
+    def action(self, key: Key) -> Action:
+        decision = self.decisions.get(key)
+        if decision is not None:
+            return decision.action
+        # never let a drop through that the policy did not see
+        return Action.SUPPRESS if key.kind in _DROP_KINDS else Action.KEEP
+
+    def top(self, op: ops.MigrateOperation) -> list[ops.MigrateOperation]:
+        if isinstance(op, ops.ModifyTableOps):
+            return self.table(op)
+        if isinstance(op, ops.DropTableOp):
+            ref = TableRef(op.schema, op.table_name)
+            return [] if self.action(Key(Kind.DROP_TABLE, ref)) is Action.SUPPRESS else [op]
+        if isinstance(op, ops.CreateTableOp):
+            action = self.action(Key(Kind.CREATE_TABLE, TableRef(op.schema, op.table_name)))
+            if action is Action.SUPPRESS:
+                return []
+            if action is Action.IF_NOT_EXISTS:
+                return [CreateTableIfNotExistsOp.from_op(op)]
+            return [op]
+        ref = TableRef(getattr(op, "schema", None), str(getattr(op, "table_name", "")))
+        moved = self.leaf(ref, op)
+        return [] if moved is None else [moved]
+
+    def table(self, container: ops.ModifyTableOps) -> list[ops.MigrateOperation]:
+        """Split a table's operations: kept ones stay grouped, additive ones move up."""
+        ref = TableRef(container.schema, container.table_name)
+        out: list[ops.MigrateOperation] = []
+        chunk: list[ops.MigrateOperation] = []
+
+        def flush() -> None:
+            if chunk:
+                out.append(ops.ModifyTableOps(container.table_name, list(chunk), schema=container.schema))
+                chunk.clear()
+
+        for op in container.ops:
+            new = self.leaf(ref, op)
+            if new is None:
+                continue
+            if new is op:
+                chunk.append(op)
+            else:
+                flush()
+                out.append(new)
+        flush()
+        return out
+
+    def leaf(self, ref: TableRef, op: ops.MigrateOperation) -> ops.MigrateOperation | None:
+        """The operation to keep in place of ``op`` (itself, a replacement, or None)."""
+        if isinstance(op, ops.DropColumnOp):
+            return self._keep_or_drop(Key(Kind.DROP_COLUMN, ref, op.column_name), op)
+        if isinstance(op, ops.DropIndexOp):
+            return self._keep_or_drop(Key(Kind.DROP_INDEX, ref, op.index_name), op)
+        if isinstance(op, ops.DropConstraintOp):
+            return self._keep_or_drop(Key(Kind.DROP_CONSTRAINT, ref, op.constraint_name), op)
+        if isinstance(op, ops.AddColumnOp):
+            key = Key(Kind.ADD_COLUMN, ref, op.column.name)
+            action = self.action(key)
+            if action is Action.SUPPRESS:
+                return None
+            if action is Action.IF_NOT_EXISTS:
+                return AddColumnIfNotExistsOp.from_op(op)
+            if action is Action.RELAX_NOT_NULL:
+                new = AddColumnIfNotExistsOp.from_op(op, nullable=True)
+                counts = self.verdict.measurements.get(ref)
+                new.backfill_rows = format_count(counts.rows, counts.estimated, counts.timed_out)
+                return new
+            return op
+        if isinstance(op, ops.CreateIndexOp):
+            action = self.action(Key(Kind.CREATE_INDEX, ref, op.index_name))
+            if action is Action.SUPPRESS:
+                return None
+            if action is Action.IF_NOT_EXISTS:
+                return CreateIndexIfNotExistsOp.from_op(op)
+            return op
+        if isinstance(op, ops.AlterColumnOp):
+            if op.modify_type is not None and self.action(
+                Key(Kind.ALTER_COLUMN_TYPE, ref, op.column_name)
+            ) is Action.SUPPRESS:
+                op.modify_type = None
+            if op.modify_nullable is False and self.action(
+                Key(Kind.SET_NOT_NULL, ref, op.column_name)
+            ) is Action.SUPPRESS:
+                op.modify_nullable = None
+            return op if op.has_changes() else None
+        return op
+
+    def _keep_or_drop(self, key: Key, op: ops.MigrateOperation) -> ops.MigrateOperation | None:
+        return None if self.action(key) is Action.SUPPRESS else op
