@@ -158,6 +158,9 @@ _SECTIONS = {
 }
 
 
+SECTION_TITLES = tuple(_SECTIONS.values())
+
+
 def _order(d: Decision) -> tuple[str, str, str, str]:
     """Stable output: Alembic finds orphan columns through a set, in no particular order."""
     key = d.key

@@ -89,7 +89,7 @@ def downgrade() -> None:
 
 ALEMBIC_INI = """[alembic]
 script_location = %(here)s/migrations
-prepend_sys_path = .
+prepend_sys_path = %(here)s
 path_separator = os
 sqlalchemy.url = {url}
 

@@ -73,10 +73,34 @@ def index_exists(operations: Operations, name: str, table: str, schema: str | No
     return any(ix["name"] == name for ix in insp.get_indexes(table, schema=schema))
 
 
-def count(operations: Operations, table: str, schema: str | None, column: str | None) -> int:
-    """Rows in ``table`` (or non-null values of ``column``): one quoted, parameter-free SELECT."""
+def count(
+    operations: Operations,
+    table: str,
+    schema: str | None,
+    column: str | None,
+    unless_equal: str | None = None,
+) -> int:
+    """Rows in ``table``, or non-null values of ``column`` (other than ``unless_equal``, the
+    literal server default an upgrade filled in): one SELECT, identifiers quoted by SQLAlchemy,
+    the default passed as a bound parameter."""
     cols: list[Any] = [sa.column(column)] if column else []
     t = sa.table(table, *cols, schema=schema)
-    expr = sa.func.count(t.c[column]) if column else sa.func.count()
-    value = operations.get_bind().execute(sa.select(expr).select_from(t)).scalar()
+    stmt = sa.select(sa.func.count(t.c[column]) if column else sa.func.count()).select_from(t)
+    if column and unless_equal is not None:
+        stmt = stmt.where(t.c[column] != sa.bindparam("default", unless_equal))
+    value = operations.get_bind().execute(stmt).scalar()
     return int(value or 0)
+
+
+def literal_default(column: sa.Column[Any]) -> str | None:
+    """The server default of ``column`` when it is a plain literal (``'0'``, ``'draft'``).
+
+    Values equal to it were filled in by the upgrade itself, not written by anyone since, so
+    the guarded downgrade may discard them. Expressions (``now()``) give None: every value
+    then counts as data.
+    """
+    default = column.server_default
+    arg = getattr(default, "arg", None)
+    if isinstance(arg, str):
+        return arg
+    return None

@@ -64,7 +64,13 @@ class AddColumnIfNotExistsOp(ops.AddColumnOp):
     def reverse(self) -> ops.MigrateOperation:
         from .drop_column import DropColumnIfEmptyOp
 
-        return DropColumnIfEmptyOp(self.table_name, self.column.name, schema=self.schema, column=self.column)
+        return DropColumnIfEmptyOp(
+            self.table_name,
+            self.column.name,
+            schema=self.schema,
+            default=_support.literal_default(self.column),
+            column=self.column,
+        )
 
 
 @Operations.implementation_for(AddColumnIfNotExistsOp)

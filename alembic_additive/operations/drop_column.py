@@ -31,11 +31,14 @@ class DropColumnIfEmptyOp(ops.MigrateOperation):
         column_name: str,
         *,
         schema: str | None = None,
+        default: str | None = None,
         column: sa.Column[Any] | None = None,
     ) -> None:
         self.table_name = table_name
         self.column_name = column_name
         self.schema = schema
+        #: the literal server default the upgrade filled existing rows with (not data)
+        self.default = default
         self.column = column
 
     @classmethod
@@ -46,9 +49,14 @@ class DropColumnIfEmptyOp(ops.MigrateOperation):
         column_name: str,
         *,
         schema: str | None = None,
+        default: str | None = None,
     ) -> None:
-        """Drop a column unless it holds data (or is already gone)."""
-        operations.invoke(cls(table_name, column_name, schema=schema))
+        """Drop a column unless it holds data (or is already gone).
+
+        Values equal to ``default`` (the literal server default the upgrade filled in) do
+        not count as data.
+        """
+        operations.invoke(cls(table_name, column_name, schema=schema, default=default))
 
     def reverse(self) -> ops.MigrateOperation:
         from .add_column import AddColumnIfNotExistsOp
@@ -75,11 +83,15 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
         if not _support.column_exists(operations, operation.table_name, operation.column_name, operation.schema):
             log.info("Column %s does not exist; nothing to drop", name)
             return
-        held = _support.count(operations, operation.table_name, operation.schema, operation.column_name)
+        held = _support.count(
+            operations, operation.table_name, operation.schema, operation.column_name, operation.default
+        )
         if held and not forced:
+            other = " other than its default" if operation.default is not None else ""
             raise _support.RefusedDrop(
                 f"alembic-additive: refusing to drop column {name}: it holds {held} non-null "
-                f"value(s). Move them first, or pass -x {_support.FORCE_FLAG}=1 to drop it anyway"
+                f"value(s){other}. Move them first, or pass -x {_support.FORCE_FLAG}=1 to drop "
+                "it anyway"
             )
         if held:
             log.warning("Forced: dropping column %s with %d non-null value(s)", name, held)
@@ -90,5 +102,7 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
 def render_drop_column_if_empty(autogen_context: AutogenContext, op: DropColumnIfEmptyOp) -> str:
     autogen_context.imports.add(_support.IMPORT_LINE)
     prefix = autogen_context.opts.get("alembic_module_prefix") or ""
-    schema = f", schema={op.schema!r}" if op.schema else ""
-    return f"{prefix}drop_column_if_empty({op.table_name!r}, {op.column_name!r}{schema})"
+    extra = f", schema={op.schema!r}" if op.schema else ""
+    if op.default is not None:
+        extra += f", default={op.default!r}"
+    return f"{prefix}drop_column_if_empty({op.table_name!r}, {op.column_name!r}{extra})"

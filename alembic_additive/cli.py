@@ -1,0 +1,88 @@
+"""The ``alembic-additive`` command line: a click group whose commands call plain functions.
+
+Exit codes, the same for every command:
+
+* 0 - the command ran and found nothing to complain about;
+* 1 - the command ran and found something (``--check`` drift, lint findings, verify losses);
+* 2 - bad input or an error (one line on stderr; the traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+
+EXIT_OK = 0
+EXIT_FOUND = 1
+EXIT_ERROR = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UsageError(Exception):
+    """Bad input the user can fix; shown as one line, exit code 2."""
+
+
+def handle_errors(fn: F) -> F:
+    """Turn any exception into one line on stderr and exit 2 (traceback with --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        debug = bool(ctx.find_root().params.get("debug"))
+        try:
+            return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI boundary: everything becomes exit 2
+            if debug:
+                raise
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            click.echo(f"alembic-additive: error: {message}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Group(click.Group):
+    """Usage errors exit 2 with one line, like every other error."""
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="alembic-additive")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+def main(debug: bool) -> None:
+    """Make Alembic's autogenerate safe for databases that drifted from their models.
+
+    \b
+    Examples:
+      alembic-additive demo            # the whole story on a throwaway SQLite database
+    """
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to build the demo in (default: a new temporary folder).",
+)
+@handle_errors
+def demo(directory: Path | None) -> None:
+    """Build a drifted SQLite clinic database, autogenerate with the plugin, upgrade twice.
+
+    \b
+    Example:
+      alembic-additive demo --dir ./clinic-demo
+    """
+    from .demo import run_demo
+
+    sys.exit(run_demo(directory, echo=click.echo))
