@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import datetime
 import decimal
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +38,8 @@ def column_code(autogen_context: AutogenContext, table: str, column: sa.Column[A
     with _scratch_imports(autogen_context):
         text = render_op_text(autogen_context, ops.AddColumnOp(table, column._copy()))
     call = _call(text)
-    return ast.get_source_segment(text, call.args[1]) or ""
+    column_text = ast.get_source_segment(text, call.args[1]) or ""
+    return _for_models(column_text, autogen_context)
 
 
 def mapped_column_code(autogen_context: AutogenContext, table: str, column: sa.Column[Any]) -> str:
@@ -65,7 +67,7 @@ def table_code(autogen_context: AutogenContext, table: sa.Table) -> str:
     args = [ast.get_source_segment(text, a) or "" for a in call.args]
     kwargs = [ast.get_source_segment(text, k) or "" for k in call.keywords]
     inner = ",\n    ".join([args[0], "metadata", *args[1:], *kwargs])
-    return f"sa.Table(\n    {inner},\n)"
+    return _for_models(f"sa.Table(\n    {inner},\n)", autogen_context)
 
 
 def python_type_name(type_: sa.types.TypeEngine[Any]) -> str:
@@ -199,6 +201,14 @@ class _scratch_imports:
     def __exit__(self, *exc: object) -> None:
         self.ctx.imports.clear()
         self.ctx.imports.update(self.saved)
+
+
+def _for_models(code: str, autogen_context: AutogenContext) -> str:
+    """Turn revision code into model code: ``op.f('name')`` is just ``'name'`` in a model,
+    and ``autoincrement=False`` (reflection's default for non-key columns) is noise."""
+    prefix = re.escape(autogen_context.opts.get("alembic_module_prefix") or "op.")
+    code = re.sub(prefix + r"f\(('(?:[^'\\]|\\.)*')\)", r"\1", code)
+    return code.replace(", autoincrement=False", "")
 
 
 def _call(text: str) -> ast.Call:

@@ -17,7 +17,11 @@ from .operations import (
     AdditiveReportOp,
     CreateIndexIfNotExistsOp,
     CreateTableIfNotExistsOp,
+    WideningAlterColumnOp,
 )
+
+# our idempotent operations need no batch mode, so they leave the table's container
+_TOP_LEVEL = (AddColumnIfNotExistsOp, CreateIndexIfNotExistsOp)
 
 _DROP_KINDS = (Kind.DROP_TABLE, Kind.DROP_COLUMN, Kind.DROP_INDEX, Kind.DROP_CONSTRAINT)
 
@@ -82,11 +86,11 @@ class _State:
             new = self.leaf(ref, op)
             if new is None:
                 continue
-            if new is op:
-                chunk.append(op)
-            else:
+            if isinstance(new, _TOP_LEVEL):
                 flush()
                 out.append(new)
+            else:
+                chunk.append(new)
         flush()
         return out
 
@@ -127,7 +131,9 @@ class _State:
                 Key(Kind.SET_NOT_NULL, ref, op.column_name)
             ) is Action.SUPPRESS:
                 op.modify_nullable = None
-            return op if op.has_changes() else None
+            if not op.has_changes():
+                return None
+            return WideningAlterColumnOp.from_op(op) if op.modify_type is not None else op
         return op
 
     def _keep_or_drop(self, key: Key, op: ops.MigrateOperation) -> ops.MigrateOperation | None:

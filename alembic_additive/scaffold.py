@@ -45,6 +45,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             compare_type=True,
+            render_as_batch=connection.dialect.name == "sqlite",
             autogenerate_plugins=["alembic.autogenerate.*", "alembic_additive"],
         )
         with context.begin_transaction():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._support import IMPORT_LINE
 from .add_column import AddColumnIfNotExistsOp
+from .alter_column import WideningAlterColumnOp
 from .create_index import CreateIndexIfNotExistsOp
 from .create_table import CreateTableIfNotExistsOp
 from .drop_column import DropColumnIfEmptyOp
@@ -19,6 +20,7 @@ from .report import AdditiveReportOp
 
 __all__ = [
     "IMPORT_LINE",
+    "WideningAlterColumnOp",
     "AddColumnIfNotExistsOp",
     "AdditiveReportOp",
     "CreateIndexIfNotExistsOp",
