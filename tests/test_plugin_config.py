@@ -1,0 +1,170 @@
+"""The plugin's settings and Alembic's own filters, through the real ``alembic`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from conftest import Database
+from helpers import alembic, dump, function_source, make_project, only_revision, op_calls
+
+MODELS = '''import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+patients = sa.Table(
+    "patients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100)),
+    sa.Column("status", sa.String(20), nullable=False),
+)
+'''
+
+
+def drifted(engine: sa.Engine) -> None:
+    md = sa.MetaData()
+    patients = sa.Table(
+        "patients",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(100)),
+        sa.Column("legacy", sa.String(20)),
+        sa.Column("notes", sa.Text),
+    )
+    reports = sa.Table("old_reports", md, sa.Column("id", sa.Integer, primary_key=True))
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(patients.insert(), [{"name": "A", "legacy": "x"}, {"name": "B", "legacy": None}])
+        conn.execute(reports.insert(), [{}, {}])
+
+
+@pytest.fixture
+def sqlite_db(make_database: object) -> Database:
+    return make_database("sqlite")  # type: ignore[operator,no-any-return]
+
+
+def test_allow_drop_keeps_named_drops(sqlite_db: Database, tmp_path: Path) -> None:
+    drifted(sqlite_db.engine)
+    make_project(
+        tmp_path, sqlite_db.ini_url, MODELS, '            additive_allow_drop=["old_reports", "patients.notes"],\n'
+    )
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    revision = only_revision(tmp_path)
+    calls = op_calls(revision, "upgrade")
+    assert "drop_table" in calls
+    upgrade = function_source(revision, "upgrade")
+    assert "batch_op.drop_column('notes')" in upgrade
+    assert "legacy" not in upgrade.split("### end alembic-additive ###")[1]
+    assert "# drop_table old_reports: allowed by allow_drop" in upgrade
+
+
+def test_pyproject_policy_and_probe_off(sqlite_db: Database, tmp_path: Path) -> None:
+    drifted(sqlite_db.engine)
+    make_project(tmp_path, sqlite_db.ini_url, MODELS)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.alembic_additive]\nprobe = "off"\n\n[tool.alembic_additive.policy]\n"add-column" = "suppress"\n'
+    )
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    revision = only_revision(tmp_path)
+    assert op_calls(revision, "upgrade") == []
+    upgrade = function_source(revision, "upgrade")
+    assert "# patients.legacy: unknown non-null value(s) in unknown rows" in upgrade
+    assert "(probe: off)" in upgrade
+    assert "# add_column patients.status: configured: add-column = suppress" in upgrade
+    assert upgrade.rstrip().endswith("# ### end Alembic commands ###") is False or "pass" in upgrade
+    compile(revision.read_text(), str(revision), "exec")
+
+
+def test_include_object_is_honoured(sqlite_db: Database, tmp_path: Path) -> None:
+    drifted(sqlite_db.engine)
+    make_project(
+        tmp_path,
+        sqlite_db.ini_url,
+        MODELS,
+        "            include_object=lambda obj, name, type_, reflected, compare_to: name != 'old_reports',\n",
+    )
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    assert "old_reports" not in only_revision(tmp_path).read_text()
+
+
+def test_invalid_option_is_one_clear_line(sqlite_db: Database, tmp_path: Path) -> None:
+    drifted(sqlite_db.engine)
+    make_project(tmp_path, sqlite_db.ini_url, MODELS, '            additive_probe="sometimes",\n')
+    before = dump(sqlite_db.engine)
+    proc = alembic(tmp_path, "revision", "--autogenerate", "-m", "x", check=False)
+    assert proc.returncode != 0
+    message = (
+        "alembic-additive: context.configure(additive_...) probe: "
+        "expected one of exact, estimate, off, got 'sometimes'"
+    )
+    assert f"FAILED: {message}" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not list((tmp_path / "migrations" / "versions").glob("*.py"))
+    assert dump(sqlite_db.engine) == before
+
+
+def test_check_reports_only_what_the_policy_acts_on(sqlite_db: Database, tmp_path: Path) -> None:
+    drifted(sqlite_db.engine)
+    make_project(tmp_path, sqlite_db.ini_url, MODELS)
+    pending = alembic(tmp_path, "check", check=False)
+    assert pending.returncode != 0
+    assert "add_column" in pending.stderr and "remove_column" not in pending.stderr
+    assert "remove_table" not in pending.stderr
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    alembic(tmp_path, "upgrade", "head")
+    assert "No new upgrade operations detected." in alembic(tmp_path, "check").stdout
+
+
+def test_postgresql_non_default_schema(make_database: object, tmp_path: Path) -> None:
+    db: Database = make_database("postgresql")  # type: ignore[operator]
+    with db.engine.begin() as conn:
+        conn.execute(sa.text('CREATE SCHEMA "Clinic Data"'))
+        conn.execute(sa.text('CREATE TABLE "Clinic Data".patients (id serial PRIMARY KEY, legacy text)'))
+        conn.execute(sa.text("""INSERT INTO "Clinic Data".patients (legacy) VALUES ('a'), (NULL), ('b')"""))
+    models = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+patients = sa.Table(
+    "patients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String(20), nullable=True),
+    schema="Clinic Data",
+)
+"""
+    make_project(
+        tmp_path,
+        db.ini_url,
+        models,
+        "            include_schemas=True,\n"
+        "            include_name=lambda name, type_, parent: type_ != 'schema' or name in (None, 'Clinic Data'),\n",
+    )
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    revision = only_revision(tmp_path)
+    upgrade = function_source(revision, "upgrade")
+    assert "# Clinic Data.patients.legacy: 2 non-null value(s) in 3 rows" in upgrade
+    assert (
+        "op.add_column_if_not_exists('patients', sa.Column('status', sa.String(length=20), nullable=True), schema='Clinic Data')"
+        in upgrade
+    )
+    alembic(tmp_path, "upgrade", "head")
+    alembic(tmp_path, "stamp", "base")
+    alembic(tmp_path, "upgrade", "head")
+    cols = [c["name"] for c in sa.inspect(db.engine).get_columns("patients", schema="Clinic Data")]
+    assert cols == ["id", "legacy", "status"]
+    assert "No new upgrade operations detected." in alembic(tmp_path, "check").stdout
+
+
+def test_estimate_mode_on_postgresql(make_database: object, tmp_path: Path) -> None:
+    db: Database = make_database("postgresql")  # type: ignore[operator]
+    drifted(db.engine)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("ANALYZE"))
+    make_project(tmp_path, db.ini_url, MODELS, '            additive_probe="estimate",\n')
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    upgrade = function_source(only_revision(tmp_path), "upgrade")
+    assert "# patients.legacy: ~1 non-null value(s) in ~2 rows" in upgrade
+    assert "# old_reports: ~2 row(s)" in upgrade
