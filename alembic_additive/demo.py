@@ -35,12 +35,17 @@ def _snapshot(engine: sa.Engine) -> dict[str, dict[str, int]]:
             row = conn.execute(
                 sa.select(sa.func.count(), *(sa.func.count(t.c[c]) for c in cols)).select_from(t)
             ).one()
-            out[name] = {"*": int(row[0]), **{c: int(v) for c, v in zip(cols, row[1:])}}
+            out[name] = {
+                "*": int(row[0]),
+                **{c: int(v) for c, v in zip(cols, row[1:], strict=True)},
+            }
     return out
 
 
 def run_demo(directory: Path | None, echo: Callable[[str], None] = print) -> int:
-    folder = Path(tempfile.mkdtemp(prefix="alembic-additive-demo-")) if directory is None else directory
+    folder = (
+        Path(tempfile.mkdtemp(prefix="alembic-additive-demo-")) if directory is None else directory
+    )
     if (folder / "alembic.ini").exists() or (folder / "clinic.db").exists():
         raise DemoError(f"{folder} already holds a demo; pick an empty folder")
     folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +57,8 @@ def run_demo(directory: Path | None, echo: Callable[[str], None] = print) -> int
     ini = scaffold.write_project(folder, url, clinic.MODELS_SOURCE, alembic_log_level="WARN")
     cfg = Config(str(ini))
     before = _snapshot(engine)
-    echo(f"Built {db}: {len(before)} tables; the models declare {len(clinic.models_metadata().tables)}.")
+    declared = len(clinic.models_metadata().tables)
+    echo(f"Built {db}: {len(before)} tables; the models declare {declared}.")
 
     sys.modules.pop("models", None)  # env.py imports the project's models.py by name
     try:
@@ -72,14 +78,17 @@ def run_demo(directory: Path | None, echo: Callable[[str], None] = print) -> int
         sys.modules.pop("models", None)
     after = _snapshot(engine)
     lost = [
-        f"{t}.{c}" for t, counts in before.items() for c, n in counts.items() if after.get(t, {}).get(c) != n
+        f"{t}.{c}"
+        for t, counts in before.items()
+        for c, n in counts.items()
+        if after.get(t, {}).get(c) != n
     ]
     if lost:
         echo(f"DATA CHANGED in: {', '.join(lost)}")
         return 1
-    added = [
-        f"{t}.{c}" for t, c in sorted(clinic.MISSING_COLUMNS) if c in after.get(t, {})
-    ] + [t for t in sorted(clinic.MISSING_TABLES) if t in after]
+    added = [f"{t}.{c}" for t, c in sorted(clinic.MISSING_COLUMNS) if c in after.get(t, {})] + [
+        t for t in sorted(clinic.MISSING_TABLES) if t in after
+    ]
     echo(f"Added: {', '.join(added)}.")
     echo(
         f"Every one of the {sum(c['*'] for c in before.values())} pre-existing rows and every "

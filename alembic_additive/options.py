@@ -7,6 +7,7 @@ in a safety setting must never be silently ignored.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,10 +74,17 @@ def from_mapping(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
         where = f"{origin} {name}"
         if name == "probe":
             if value not in PROBE_MODES:
-                raise OptionsError(f"{where}: expected one of {', '.join(PROBE_MODES)}, got {value!r}")
+                raise OptionsError(
+                    f"{where}: expected one of {', '.join(PROBE_MODES)}, got {value!r}"
+                )
             out["probe"] = value
         elif name == "probe_timeout":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value <= 0
+            ):
                 raise OptionsError(f"{where}: expected a positive number of seconds, got {value!r}")
             out["probe_timeout"] = float(value)
         elif name == "policy":
@@ -99,7 +107,9 @@ def from_mapping(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
                 policy[kind] = str(choice)
             out["policy"] = policy
         elif name == "allow_drop":
-            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            if not isinstance(value, (list, tuple, set, frozenset)) or not all(
+                isinstance(v, str) for v in value
+            ):
                 raise OptionsError(f"{where}: expected a list of 'table' or 'table.column' names")
             out["allow_drop"] = frozenset(value)
         elif name == "lint":
@@ -121,7 +131,10 @@ def read_pyproject(start: Path | None) -> dict[str, Any]:
                     data = tomllib.load(fh)
             except tomllib.TOMLDecodeError as exc:
                 raise OptionsError(f"{candidate}: not valid TOML ({exc})") from None
-            section = data.get("tool", {}).get("alembic_additive", {})
+            tool = data.get("tool", {})
+            section = tool.get("alembic_additive", {}) if isinstance(tool, Mapping) else {}
+            if not isinstance(section, Mapping):
+                raise OptionsError(f"{candidate} [tool.alembic_additive]: expected a table")
             return from_mapping(section, f"{candidate} [tool.alembic_additive]")
     return {}
 
@@ -131,7 +144,7 @@ def resolve(configure_opts: Mapping[str, Any], config_file: str | None) -> Optio
     the ``additive_*`` keywords given to ``context.configure``."""
     start = Path(config_file).resolve().parent if config_file else Path.cwd()
     merged = read_pyproject(start)
-    keywords = {k[len(_PREFIX):]: v for k, v in configure_opts.items() if k.startswith(_PREFIX)}
+    keywords = {k[len(_PREFIX) :]: v for k, v in configure_opts.items() if k.startswith(_PREFIX)}
     merged.update(from_mapping(keywords, "context.configure(additive_...)"))
     return Options(**merged)
 

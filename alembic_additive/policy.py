@@ -24,6 +24,7 @@ create-index           if-not-exists
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,7 +60,9 @@ def decide(findings: Findings, measurements: Measurements, options: Options) -> 
 def _decide_one(f: Finding, m: Measurements, options: Options) -> Decision:
     override = action_for_override(options.override(f.key.kind))
     if override is not None:
-        return Decision(f, override, f"configured: {f.key.kind.value} = {options.override(f.key.kind)}")
+        return Decision(
+            f, override, f"configured: {f.key.kind.value} = {options.override(f.key.kind)}"
+        )
     if isinstance(f, (OrphanTable, OrphanColumn)):
         column = f.column.name if isinstance(f, OrphanColumn) else None
         if options.drop_allowed(f.table.schema, f.table.name, column):
@@ -86,7 +89,9 @@ def _orphan_table(f: Any, m: Measurements) -> Decision:
 def _orphan_column(f: Any, m: Measurements) -> Decision:
     nn, rows, has_data = _counts(m, f)
     if has_data:
-        return Decision(f, Action.SUPPRESS, f"orphan column holds {nn} non-null value(s) in {rows} rows")
+        return Decision(
+            f, Action.SUPPRESS, f"orphan column holds {nn} non-null value(s) in {rows} rows"
+        )
     return Decision(f, Action.SUPPRESS, f"orphan column is empty (0 values in {rows} rows)")
 
 
@@ -120,7 +125,9 @@ def _orphan_index(f: Any, m: Measurements) -> Decision:
 def _orphan_constraint(f: Any, m: Measurements) -> Decision:
     assert isinstance(f, OrphanConstraint)
     return Decision(
-        f, Action.SUPPRESS, f"{f.constraint_type} constraint not in the models; dropping it is left to you"
+        f,
+        Action.SUPPRESS,
+        f"{f.constraint_type} constraint not in the models; dropping it is left to you",
     )
 
 
@@ -132,7 +139,9 @@ def _type_change(f: Any, m: Measurements) -> Decision:
     detail = ""
     if f.misfit is not None:
         misfits = counts.misfits.get(f.column)
-        detail = f"; {format_count(misfits, counts.estimated, counts.timed_out)} value(s) would not fit"
+        detail = (
+            f"; {format_count(misfits, counts.estimated, counts.timed_out)} value(s) would not fit"
+        )
     return Decision(f, Action.SUPPRESS, f"lossy type change: {f.reason}{detail}")
 
 
@@ -148,7 +157,7 @@ def _not_null(f: Any, m: Measurements) -> Decision:
     return Decision(f, Action.SUPPRESS, f"{counts.rows - nn} NULL value(s) would violate NOT NULL")
 
 
-_DEFAULTS: dict[type[Any], Any] = {
+_DEFAULTS: dict[type[Any], Callable[[Any, Measurements], Decision]] = {
     OrphanTable: _orphan_table,
     OrphanColumn: _orphan_column,
     MissingTable: _missing_table,
@@ -186,6 +195,8 @@ def _rename_guesses(findings: Findings, m: Measurements) -> list[RenameGuess]:
         if nn == 0:
             continue
         for new in missing:
-            if new.table == orphan.table and _affinity(new.column.type) == _affinity(orphan.column.type):
+            if new.table == orphan.table and _affinity(new.column.type) == _affinity(
+                orphan.column.type
+            ):
                 guesses.append(RenameGuess(orphan.table, orphan.column.name, new.column.name, nn))
     return guesses

@@ -96,12 +96,16 @@ def measure(
     return Measurements(results, mode=mode)
 
 
-def count_statement(dialect: sa.Dialect, request: Request) -> tuple[sa.Select[Any], list[str], list[str]]:
+def count_statement(
+    dialect: sa.Dialect, request: Request
+) -> tuple[sa.Select[Any], list[str], list[str]]:
     """The one SELECT for a table, and the column order of its non-null and misfit counts."""
     non_null = sorted(request.non_null)
     misfit_cols = sorted(request.misfits)
     names = sorted(set(non_null) | set(misfit_cols))
-    table = sa.table(request.table.name, *(sa.column(n) for n in names), schema=request.table.schema)
+    table = sa.table(
+        request.table.name, *(sa.column(n) for n in names), schema=request.table.schema
+    )
     exprs: list[Any] = [sa.func.count()]
     exprs += [sa.func.count(table.c[n]) for n in non_null]
     for name in misfit_cols:
@@ -127,8 +131,8 @@ def _run_exact(connection: sa.Connection, request: Request) -> TableCounts:
     stmt, non_null, misfits = count_statement(connection.dialect, request)
     row = connection.execute(stmt).one()
     values = [int(v) if v is not None else None for v in row]
-    nn = dict(zip(non_null, values[1 : 1 + len(non_null)]))
-    mf = dict(zip(misfits, values[1 + len(non_null) :]))
+    nn = dict(zip(non_null, values[1 : 1 + len(non_null)], strict=True))
+    mf = dict(zip(misfits, values[1 + len(non_null) :], strict=True))
     return TableCounts(rows=values[0], non_null=nn, misfits=mf)
 
 
@@ -291,7 +295,9 @@ def _estimate(connection: sa.Connection, requests: list[Request]) -> dict[TableR
     return out
 
 
-def _pg_estimate(connection: sa.Connection, request: Request) -> tuple[int | None, dict[str, int | None]]:
+def _pg_estimate(
+    connection: sa.Connection, request: Request
+) -> tuple[int | None, dict[str, int | None]]:
     schema = request.table.schema or connection.dialect.default_schema_name
     rel = connection.execute(
         sa.text(

@@ -102,9 +102,8 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
                 by_section["empty"].append(f"{where}: 0 non-null value(s) in {rows_s} rows")
             else:
                 code = column_code(autogen_context, f.table.name, f.column)
-                by_section["columns"].append(
-                    f"{where}: {nn_s} non-null value(s) in {rows_s} rows — add to your model: {code}"
-                )
+                counted = f"{where}: {nn_s} non-null value(s) in {rows_s} rows"
+                by_section["columns"].append(f"{counted} — add to your model: {code}")
                 declarative = mapped_column_code(autogen_context, f.table.name, f.column)
                 by_section["columns"].append(f"    or, declarative: {declarative}")
         elif isinstance(f, OrphanTable):
@@ -137,7 +136,7 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
     header = (
         f"### alembic-additive: {with_data} orphan column(s) with data, "
         f"{len(by_section['empty'])} empty orphan column(s), "
-        f"{sum(1 for f in verdict.decisions if isinstance(f.finding, OrphanTable))} orphan table(s), "
+        f"{sum(isinstance(d.finding, OrphanTable) for d in verdict.decisions)} orphan table(s), "
         f"{len(by_section['suppressed'])} suppressed operation(s) (probe: {m.mode}) ###"
     )
     lines = [header]

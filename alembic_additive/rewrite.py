@@ -79,7 +79,9 @@ class _State:
 
         def flush() -> None:
             if chunk:
-                out.append(ops.ModifyTableOps(container.table_name, list(chunk), schema=container.schema))
+                out.append(
+                    ops.ModifyTableOps(container.table_name, list(chunk), schema=container.schema)
+                )
                 chunk.clear()
 
         for op in container.ops:
@@ -101,7 +103,8 @@ class _State:
         if isinstance(op, ops.DropIndexOp):
             return self._keep_or_drop(Key(Kind.DROP_INDEX, ref, op.index_name), op)
         if isinstance(op, ops.DropConstraintOp):
-            return self._keep_or_drop(Key(Kind.DROP_CONSTRAINT, ref, op.constraint_name), op)
+            name = op.constraint_name if isinstance(op.constraint_name, str) else None
+            return self._keep_or_drop(Key(Kind.DROP_CONSTRAINT, ref, name), op)
         if isinstance(op, ops.AddColumnOp):
             key = Key(Kind.ADD_COLUMN, ref, op.column.name)
             action = self.action(key)
@@ -123,13 +126,15 @@ class _State:
                 return CreateIndexIfNotExistsOp.from_op(op)
             return op
         if isinstance(op, ops.AlterColumnOp):
-            if op.modify_type is not None and self.action(
-                Key(Kind.ALTER_COLUMN_TYPE, ref, op.column_name)
-            ) is Action.SUPPRESS:
+            if (
+                op.modify_type is not None
+                and self.action(Key(Kind.ALTER_COLUMN_TYPE, ref, op.column_name)) is Action.SUPPRESS
+            ):
                 op.modify_type = None
-            if op.modify_nullable is False and self.action(
-                Key(Kind.SET_NOT_NULL, ref, op.column_name)
-            ) is Action.SUPPRESS:
+            if (
+                op.modify_nullable is False
+                and self.action(Key(Kind.SET_NOT_NULL, ref, op.column_name)) is Action.SUPPRESS
+            ):
                 op.modify_nullable = None
             if not op.has_changes():
                 return None

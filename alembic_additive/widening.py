@@ -28,44 +28,70 @@ _NAMED_INT_RANGES = {"TINYINT": (-(2**7), 2**7 - 1), "MEDIUMINT": (-(2**23), 2**
 def _int_range(t: TypeEngine[Any]) -> tuple[int, int] | None:
     named = _NAMED_INT_RANGES.get(type(t).__name__.upper())
     if named is not None and isinstance(t, sa.Integer):
-        return named
+        return _unsigned(t, *named)
     for cls, low, high in _INT_RANGES:
         if isinstance(t, cls):
-            return low, high
+            return _unsigned(t, low, high)
     return None
 
 
+def _unsigned(t: TypeEngine[Any], low: int, high: int) -> tuple[int, int]:
+    """MySQL ``UNSIGNED`` integers hold 0 .. 2·high+1 instead of low .. high."""
+    return (0, high - low) if getattr(t, "unsigned", False) else (low, high)
+
+
 def _is_text(t: TypeEngine[Any]) -> bool:
+    if isinstance(t, sa.CHAR):
+        return False  # CHAR without a length is CHAR(1)
+    if type(t).__name__.upper() == "SET":
+        return True  # its length is the longest member, but a value joins several
     return isinstance(t, sa.Text) or (isinstance(t, sa.String) and t.length is None)
 
 
-def _float_bits(t: TypeEngine[Any]) -> int:
-    """Mantissa bits of a float type: REAL/Float(≤24) hold 24, DOUBLE 53."""
+def _enumerated(t: TypeEngine[Any]) -> bool:
+    """ENUM / MySQL SET: only the listed values fit, whatever their length."""
+    return isinstance(t, sa.Enum) or type(t).__name__.upper() == "SET"
+
+
+def _float_bits(t: TypeEngine[Any]) -> tuple[int, int]:
+    """Mantissa bits of a float type, as (at least, at most): REAL/Float(≤24) hold 24,
+    DOUBLE 53, and a FLOAT without precision 24 on MySQL/MariaDB but 53 elsewhere."""
     name = type(t).__name__.upper()
     if "DOUBLE" in name:
-        return 53
+        return 53, 53
     precision = getattr(t, "precision", None)
     if name == "REAL" or (isinstance(precision, int) and precision <= 24):
-        return 24
-    return 53
+        return 24, 24
+    if precision is None:
+        return 24, 53
+    return 53, 53
 
 
-def classify(existing: TypeEngine[Any], new: TypeEngine[Any]) -> tuple[bool, str, MisfitCheck | None]:
+def classify(
+    existing: TypeEngine[Any], new: TypeEngine[Any]
+) -> tuple[bool, str, MisfitCheck | None]:
     """Return ``(widening, reason, misfit)`` for a change from ``existing`` to ``new``."""
     old_s, new_s = _describe(existing), _describe(new)
     change = f"{old_s} → {new_s}"
 
     # Strings: VARCHAR(n) → VARCHAR(m ≥ n) or TEXT; CHAR(n) → VARCHAR(m ≥ n).
     if isinstance(existing, sa.String) and isinstance(new, sa.String):
+        if _enumerated(new):
+            if (
+                isinstance(existing, sa.Enum)
+                and isinstance(new, sa.Enum)
+                and set(existing.enums) <= set(new.enums)
+            ):
+                return True, f"{change} widens", None
+            return False, f"{change} rejects values outside the enumeration", None
         if _is_text(new):
             return True, f"{change} widens", None
-        if _is_text(existing):
-            assert new.length is not None
-            return False, f"{change} may truncate", MisfitCheck("max_length", new.length)
-        assert existing.length is not None and new.length is not None
-        if new.length >= existing.length:
-            return True, f"{change} widens", None
-        return False, f"{change} may truncate", MisfitCheck("max_length", new.length)
+        new_length = new.length or 1  # only CHAR gets here without a length
+        if _is_text(existing) or new_length < (existing.length or 1):
+            return False, f"{change} may truncate", MisfitCheck("max_length", new_length)
+        if isinstance(new, sa.CHAR) and not isinstance(existing, sa.CHAR):
+            return False, f"{change} pads or strips trailing spaces", None
+        return True, f"{change} widens", None
 
     # Integers: SMALLINT → INTEGER → BIGINT.
     old_r, new_r = _int_range(existing), _int_range(new)
@@ -106,7 +132,7 @@ def classify(existing: TypeEngine[Any], new: TypeEngine[Any]) -> tuple[bool, str
 
     # REAL → DOUBLE PRECISION.
     if isinstance(existing, sa.Float) and isinstance(new, sa.Float):
-        if _float_bits(new) >= _float_bits(existing):
+        if _float_bits(new)[0] >= _float_bits(existing)[1]:
             return True, f"{change} widens", None
         return False, f"{change} loses precision", None
 
@@ -114,7 +140,10 @@ def classify(existing: TypeEngine[Any], new: TypeEngine[Any]) -> tuple[bool, str
 
 
 def _describe(t: TypeEngine[Any]) -> str:
+    if isinstance(t, sa.Enum):  # compiles generically as VARCHAR(n)
+        return f"ENUM({', '.join(repr(e) for e in t.enums)})"
     try:
-        return str(t.compile())
-    except Exception:  # noqa: BLE001 - a type that cannot compile generically still has a name
-        return type(t).__name__.upper()
+        text = str(t.compile())
+    except Exception:
+        text = type(t).__name__.upper()
+    return f"{text} UNSIGNED" if getattr(t, "unsigned", False) else text

@@ -59,11 +59,13 @@ def _admin_engine(dialect: str) -> sa.Engine:
     var, _ = SERVER_URLS[dialect]
     if dialect in _unreachable:
         _missing(var, _unreachable[dialect])
-    engine = sa.create_engine(_server_url(dialect), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    engine = sa.create_engine(
+        _server_url(dialect), isolation_level="AUTOCOMMIT", pool_pre_ping=True
+    )
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "not reachable"
+    except Exception as exc:
         _unreachable[dialect] = str(exc).splitlines()[0]
         engine.dispose()
         _missing(var, _unreachable[dialect])

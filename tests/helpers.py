@@ -26,7 +26,9 @@ def make_project(folder: Path, ini_url: str, models_source: str, env_extra: str 
     if env_extra:
         env = folder / "migrations" / "env.py"
         text = env.read_text()
-        marker = '            autogenerate_plugins=["alembic.autogenerate.*", "alembic_additive"],\n'
+        marker = (
+            '            autogenerate_plugins=["alembic.autogenerate.*", "alembic_additive"],\n'
+        )
         assert marker in text
         env.write_text(text.replace(marker, marker + env_extra))
     return ini
@@ -95,7 +97,7 @@ def dump(engine: sa.Engine, schema: str | None = None) -> dict[str, dict[str, An
             rows = conn.execute(sa.select(*(t.c[c] for c in cols))).all()
             out[name] = {
                 "columns": cols,
-                "rows": sorted((tuple(repr(v) for v in r) for r in rows)),
+                "rows": sorted(tuple(repr(v) for v in r) for r in rows),
             }
     return out
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from conftest import Database
 from helpers import alembic, assert_preserved, dump, function_source, make_project, only_revision
 
-MODELS = '''import sqlalchemy as sa
+MODELS = """import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
@@ -20,7 +20,7 @@ people = sa.Table(
     sa.Column("gappy", sa.String(50), nullable=False),
     sa.Column("age", sa.BigInteger, nullable=True),
 )
-'''
+"""
 
 
 def test_set_not_null_only_without_nulls(db: Database, tmp_path: Path) -> None:
@@ -47,7 +47,10 @@ def test_set_not_null_only_without_nulls(db: Database, tmp_path: Path) -> None:
     before = dump(db.engine)
     alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
     upgrade = function_source(only_revision(tmp_path), "upgrade")
-    assert "# alter_column people.gappy nullable=False: 2 NULL value(s) would violate NOT NULL" in upgrade
+    assert (
+        "# alter_column people.gappy nullable=False: 2 NULL value(s) would violate NOT NULL"
+        in upgrade
+    )
     assert "alter_column('full'" in upgrade or "alter_column('people', 'full'" in upgrade
     assert "'gappy'," not in upgrade.split("### end alembic-additive ###")[1]
     alembic(tmp_path, "upgrade", "head")

@@ -20,16 +20,24 @@ def test_demo_in_an_empty_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "78 tables; the models declare 77" in out
-    assert "vitals.patient_id: 15 non-null value(s) in 20 rows — add to your model:" in out or "... and" in out
+    assert (
+        "vitals.patient_id: 15 non-null value(s) in 20 rows — add to your model:" in out
+        or "... and" in out
+    )
     assert "Applied it twice (upgrade head, stamp base, upgrade head): both runs succeeded." in out
-    assert "Added: document_processing_queue.attempts, imaging_results.laterality, migration_invitations." in out
+    assert (
+        "Added: document_processing_queue.attempts, imaging_results.laterality, migration_invitations."
+        in out
+    )
     assert "is unchanged; `alembic check` reports no pending operation." in out
     # the project it leaves behind is real: the counts in the database are the seed's
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'demo' / 'clinic.db'}")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(patient_id) FROM vitals")).scalar() == 15
     assert len(list((tmp_path / "demo" / "migrations" / "versions").glob("*.py"))) == 1
-    assert set(sa.inspect(engine).get_table_names()) >= set(clinic.TABLE_ROWS) | {"migration_invitations"}
+    assert set(sa.inspect(engine).get_table_names()) >= set(clinic.TABLE_ROWS) | {
+        "migration_invitations"
+    }
 
 
 def test_demo_refuses_a_used_folder(tmp_path: Path) -> None:
@@ -54,9 +62,16 @@ def test_version() -> None:
 
 
 def test_installed_console_script_runs_the_demo(tmp_path: Path) -> None:
-    script = shutil.which("alembic-additive", path=str(Path(sys.executable).parent)) or "alembic-additive"
+    script = (
+        shutil.which("alembic-additive", path=str(Path(sys.executable).parent))
+        or "alembic-additive"
+    )
     proc = subprocess.run(
-        [script, "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [script, "demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr

@@ -13,7 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from conftest import Database
-from helpers import alembic, assert_preserved, dump, function_source, make_project, only_revision, op_calls
+from helpers import (
+    alembic,
+    assert_preserved,
+    dump,
+    function_source,
+    make_project,
+    only_revision,
+    op_calls,
+)
 
 from alembic_additive import clinic
 
@@ -57,11 +65,17 @@ def test_clinic_drift_is_additive_and_idempotent(db: Database, tmp_path: Path) -
         line = f"# {table}.{column}: {count} non-null value(s) in {rows} rows — add to your model: sa.Column("
         assert line in upgrade, line
     for table, column in clinic.EMPTY_ORPHAN_COLUMNS:
-        assert f"# {table}.{column}: 0 non-null value(s) in {clinic.TABLE_ROWS[table]} rows\n" in upgrade + "\n"
+        assert (
+            f"# {table}.{column}: 0 non-null value(s) in {clinic.TABLE_ROWS[table]} rows\n"
+            in upgrade + "\n"
+        )
     assert "# dashboards: 0 rows (empty)" in upgrade
     assert f"# session: {clinic.ORPHAN_TABLES['session']} row(s) — add to your models:" in upgrade
     # the findings are logged like Alembic's "Detected ..." lines
-    assert "Detected orphan column 'vitals.patient_id': orphan column holds 15 non-null value(s) in 20 rows" in result.stderr
+    assert (
+        "Detected orphan column 'vitals.patient_id': orphan column holds 15 non-null value(s) in 20 rows"
+        in result.stderr
+    )
 
     alembic(project, "upgrade", "head")
     alembic(project, "stamp", "base")
@@ -97,7 +111,9 @@ def test_guarded_downgrade_refuses_to_destroy_new_data(db: Database, tmp_path: P
     alembic(project, "upgrade", "head")
     with db.engine.begin() as conn:
         conn.execute(
-            sa.text("INSERT INTO migration_invitations (email, token) VALUES ('x@example.test', 't')")
+            sa.text(
+                "INSERT INTO migration_invitations (email, token) VALUES ('x@example.test', 't')"
+            )
         )
     before = dump(db.engine)
 
@@ -136,6 +152,9 @@ def test_force_drops_on_explicit_request(db: Database, tmp_path: Path) -> None:
     with db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE imaging_results SET laterality = 'left'"))
     refused = alembic(project, "downgrade", "base", check=False)
-    assert "refusing to drop column imaging_results.laterality: it holds 4 non-null value(s)" in refused.stderr
+    assert (
+        "refusing to drop column imaging_results.laterality: it holds 4 non-null value(s)"
+        in refused.stderr
+    )
     alembic(project, "-x", "additive_force=1", "downgrade", "base")
     assert "laterality" not in dump(db.engine)["imaging_results"]["columns"]

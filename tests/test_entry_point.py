@@ -21,14 +21,20 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def test_entry_point_points_at_a_module() -> None:
-    (ep,) = [e for e in importlib.metadata.entry_points(group="alembic.plugins") if e.name == "alembic_additive"]
+    (ep,) = [
+        e
+        for e in importlib.metadata.entry_points(group="alembic.plugins")
+        if e.name == "alembic_additive"
+    ]
     assert ep.value == "alembic_additive.plugin"
     assert isinstance(ep.load(), types.ModuleType)
 
 
 def test_installed_alembic_accepts_a_module_entry_point() -> None:
     assert _version(alembic.__version__) >= (1, 20, 1)
-    requirement = [r for r in importlib.metadata.requires("alembic-additive") or [] if r.startswith("alembic>")]
+    requirement = [
+        r for r in importlib.metadata.requires("alembic-additive") or [] if r.startswith("alembic>")
+    ]
     assert requirement == ["alembic>=1.20.1"]
     assert "alembic_additive" in plugins._all_plugins
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from conftest import Database
 from helpers import alembic, dump, function_source, make_project, only_revision, op_calls
 
-MODELS = '''import sqlalchemy as sa
+MODELS = """import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
@@ -20,7 +20,7 @@ patients = sa.Table(
     sa.Column("name", sa.String(100)),
     sa.Column("status", sa.String(20), nullable=False),
 )
-'''
+"""
 
 
 def drifted(engine: sa.Engine) -> None:
@@ -36,7 +36,9 @@ def drifted(engine: sa.Engine) -> None:
     reports = sa.Table("old_reports", md, sa.Column("id", sa.Integer, primary_key=True))
     md.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(patients.insert(), [{"name": "A", "legacy": "x"}, {"name": "B", "legacy": None}])
+        conn.execute(
+            patients.insert(), [{"name": "A", "legacy": "x"}, {"name": "B", "legacy": None}]
+        )
         conn.execute(reports.insert(), [{}, {}])
 
 
@@ -48,7 +50,10 @@ def sqlite_db(make_database: object) -> Database:
 def test_allow_drop_keeps_named_drops(sqlite_db: Database, tmp_path: Path) -> None:
     drifted(sqlite_db.engine)
     make_project(
-        tmp_path, sqlite_db.ini_url, MODELS, '            additive_allow_drop=["old_reports", "patients.notes"],\n'
+        tmp_path,
+        sqlite_db.ini_url,
+        MODELS,
+        '            additive_allow_drop=["old_reports", "patients.notes"],\n',
     )
     alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
     revision = only_revision(tmp_path)
@@ -124,8 +129,12 @@ def test_postgresql_non_default_schema(make_database: object, tmp_path: Path) ->
     db: Database = make_database("postgresql")  # type: ignore[operator]
     with db.engine.begin() as conn:
         conn.execute(sa.text('CREATE SCHEMA "Clinic Data"'))
-        conn.execute(sa.text('CREATE TABLE "Clinic Data".patients (id serial PRIMARY KEY, legacy text)'))
-        conn.execute(sa.text("""INSERT INTO "Clinic Data".patients (legacy) VALUES ('a'), (NULL), ('b')"""))
+        conn.execute(
+            sa.text('CREATE TABLE "Clinic Data".patients (id serial PRIMARY KEY, legacy text)')
+        )
+        conn.execute(
+            sa.text("""INSERT INTO "Clinic Data".patients (legacy) VALUES ('a'), (NULL), ('b')""")
+        )
     models = """import sqlalchemy as sa
 
 metadata = sa.MetaData()

@@ -17,7 +17,7 @@ from helpers import alembic, assert_preserved, dump, function_source, make_proje
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
-MODELS = '''import sqlalchemy as sa
+MODELS = """import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
@@ -40,7 +40,7 @@ visits = sa.Table(
     sa.Column("seen_at", sa.DateTime, nullable=True),
     sa.Index("ix_visits_patient_id", "patient_id"),
 )
-'''
+"""
 
 
 def build_drifted(engine: sa.Engine) -> None:
@@ -85,15 +85,20 @@ def test_rendered_revision_matches_snapshot_and_runs_twice(db: Database, tmp_pat
     alembic(project, "revision", "--autogenerate", "-m", "snapshot")
     revision = only_revision(project)
     text = revision.read_text(encoding="utf-8")
-    rendered = "\n".join(
-        [
-            "\n".join(line for line in text.splitlines() if line.startswith("import alembic_additive")),
-            "def upgrade():",
-            function_source(revision, "upgrade"),
-            "def downgrade():",
-            function_source(revision, "downgrade"),
-        ]
-    ) + "\n"
+    rendered = (
+        "\n".join(
+            [
+                "\n".join(
+                    line for line in text.splitlines() if line.startswith("import alembic_additive")
+                ),
+                "def upgrade():",
+                function_source(revision, "upgrade"),
+                "def downgrade():",
+                function_source(revision, "downgrade"),
+            ]
+        )
+        + "\n"
+    )
     snapshot = SNAPSHOTS / f"clinic_small.{db.dialect}.txt"
     if os.environ.get("ALEMBIC_ADDITIVE_UPDATE_SNAPSHOTS") == "1":
         snapshot.write_text(rendered, encoding="utf-8")

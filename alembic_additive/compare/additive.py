@@ -27,7 +27,9 @@ log = logging.getLogger(f"alembic.{__name__}")
 VERDICT_KEY = "alembic_additive.verdict"
 
 
-def additive(autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps) -> PriorityDispatchResult:
+def additive(
+    autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps
+) -> PriorityDispatchResult:
     # imported here, not at module level: they use alembic.autogenerate, which is still
     # being imported while Alembic loads plugins
     from .. import render, rewrite

@@ -29,7 +29,9 @@ def compare_alter_columns(
         if op.modify_type is not None and op.existing_type is not None:
             wide, reason, misfit = widening.classify(op.existing_type, op.modify_type)
             found.add(
-                TypeChange(ref, op.column_name, op.existing_type, op.modify_type, wide, reason, misfit)
+                TypeChange(
+                    ref, op.column_name, op.existing_type, op.modify_type, wide, reason, misfit
+                )
             )
         if op.modify_nullable is False:
             found.add(NotNullChange(ref, op.column_name))

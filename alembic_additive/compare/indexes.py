@@ -30,7 +30,8 @@ def compare_indexes(
             found.add(MissingIndex(ref or table_ref(op), op.index_name))
         elif isinstance(op, ops.DropConstraintOp):
             kind = op.constraint_type or "unknown"
-            found.add(OrphanConstraint(ref or table_ref(op), op.constraint_name, kind))
+            name = op.constraint_name if isinstance(op.constraint_name, str) else None
+            found.add(OrphanConstraint(ref or table_ref(op), name, kind))
     return PriorityDispatchResult.CONTINUE
 
 

@@ -17,10 +17,8 @@ from .drop_index import DropIndexIfExistsOp
 from .drop_table import DropTableIfEmptyOp
 from .report import AdditiveReportOp
 
-
 __all__ = [
     "IMPORT_LINE",
-    "WideningAlterColumnOp",
     "AddColumnIfNotExistsOp",
     "AdditiveReportOp",
     "CreateIndexIfNotExistsOp",
@@ -28,4 +26,5 @@ __all__ = [
     "DropColumnIfEmptyOp",
     "DropIndexIfExistsOp",
     "DropTableIfEmptyOp",
+    "WideningAlterColumnOp",
 ]

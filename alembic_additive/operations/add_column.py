@@ -61,7 +61,7 @@ class AddColumnIfNotExistsOp(ops.AddColumnOp):
             column.nullable = nullable
         return cls(op.table_name, column, schema=op.schema, **op.kw)
 
-    def reverse(self) -> ops.MigrateOperation:
+    def reverse(self) -> ops.MigrateOperation:  # type: ignore[override]  # a guarded drop
         from .drop_column import DropColumnIfEmptyOp
 
         return DropColumnIfEmptyOp(
@@ -83,7 +83,9 @@ def add_column_if_not_exists(operations: Operations, operation: AddColumnIfNotEx
         log.info("Column %s exists; skipping add", name)
         return
     if _support.offline(operations) and family not in _NATIVE:
-        log.warning("Offline SQL for %s: %s has no ADD COLUMN IF NOT EXISTS; run it once", name, family)
+        log.warning(
+            "Offline SQL for %s: %s has no ADD COLUMN IF NOT EXISTS; run it once", name, family
+        )
     plain = ops.AddColumnOp(
         operation.table_name,
         operation.column,
@@ -100,7 +102,9 @@ def render_add_column_if_not_exists(
 ) -> list[str]:
     autogen_context.imports.add(_support.IMPORT_LINE)
     plain = ops.AddColumnOp(op.table_name, op.column, schema=op.schema)
-    text = render_op_text(autogen_context, plain).replace("add_column(", "add_column_if_not_exists(", 1)
+    text = render_op_text(autogen_context, plain).replace(
+        "add_column(", "add_column_if_not_exists(", 1
+    )
     if op.backfill_rows is None:
         return [text]
     table = _support.qualified(op.table_name, op.schema)
@@ -109,7 +113,8 @@ def render_add_column_if_not_exists(
     return [
         f"# alembic-additive: {table}.{op.column.name} is NOT NULL in the model, but {table} has "
         f"{op.backfill_rows} row(s)",
-        "# and no server default fills them, so it is added as nullable. Backfill it, then tighten:",
-        f"#     {prefix}alter_column({op.table_name!r}, {op.column.name!r}, nullable=False{schema})",
+        "# and no server default fills them, so it is added as nullable. Backfill, then tighten:",
+        f"#     {prefix}alter_column({op.table_name!r}, {op.column.name!r}, "
+        f"nullable=False{schema})",
         text,
     ]

@@ -24,7 +24,7 @@ class WideningAlterColumnOp(ops.AlterColumnOp):
         new.__dict__.update(op.__dict__)
         return new
 
-    def reverse(self) -> ops.MigrateOperation:
+    def reverse(self) -> ops.MigrateOperation:  # type: ignore[override]  # may be a note
         back: Any = super().reverse()
         assert isinstance(back, ops.AlterColumnOp)
         narrowed = back.modify_type

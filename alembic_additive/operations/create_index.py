@@ -48,7 +48,7 @@ class CreateIndexIfNotExistsOp(ops.CreateIndexOp):
         new.if_not_exists = None
         return new
 
-    def reverse(self) -> ops.MigrateOperation:
+    def reverse(self) -> ops.MigrateOperation:  # type: ignore[override]  # tolerant drop
         from .drop_index import DropIndexIfExistsOp
 
         return DropIndexIfExistsOp(
@@ -68,10 +68,17 @@ def create_index_if_not_exists(operations: Operations, operation: CreateIndexIfN
         if_not_exists=True if family in _NATIVE else None,
         **operation.kw,
     )
-    if family not in _NATIVE and not _support.offline(operations) and operation.index_name:
-        if _support.index_exists(operations, operation.index_name, operation.table_name, operation.schema):
-            log.info("Index %s exists; skipping", operation.index_name)
-            return
+    # without a native IF NOT EXISTS (MySQL), look at the live table first
+    must_look = family not in _NATIVE and not _support.offline(operations)
+    if (
+        must_look
+        and operation.index_name
+        and _support.index_exists(
+            operations, operation.index_name, operation.table_name, operation.schema
+        )
+    ):
+        log.info("Index %s exists; skipping", operation.index_name)
+        return
     operations.invoke(plain)
 
 

@@ -21,7 +21,7 @@ class CreateTableIfNotExistsOp(ops.CreateTableOp):
         new.if_not_exists = True
         return new
 
-    def reverse(self) -> ops.MigrateOperation:
+    def reverse(self) -> ops.MigrateOperation:  # type: ignore[override]  # a guarded drop
         from .drop_table import DropTableIfEmptyOp
 
         return DropTableIfEmptyOp(self.table_name, schema=self.schema, create_op=self)

@@ -80,11 +80,17 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
                 f"pass -x {_support.FORCE_FLAG}=1 to emit the DROP anyway"
             )
     else:
-        if not _support.column_exists(operations, operation.table_name, operation.column_name, operation.schema):
+        if not _support.column_exists(
+            operations, operation.table_name, operation.column_name, operation.schema
+        ):
             log.info("Column %s does not exist; nothing to drop", name)
             return
         held = _support.count(
-            operations, operation.table_name, operation.schema, operation.column_name, operation.default
+            operations,
+            operation.table_name,
+            operation.schema,
+            operation.column_name,
+            operation.default,
         )
         if held and not forced:
             other = " other than its default" if operation.default is not None else ""

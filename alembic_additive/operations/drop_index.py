@@ -65,10 +65,12 @@ def drop_index_if_exists(operations: Operations, operation: DropIndexIfExistsOp)
     if operation.index_name is None:
         raise ValueError("drop_index_if_exists needs an index name")
     family = _support.dialect_family(operations)
-    if family not in _NATIVE and not _support.offline(operations):
-        if not _support.index_exists(operations, operation.index_name, operation.table_name, operation.schema):
-            log.info("Index %s does not exist; nothing to drop", operation.index_name)
-            return
+    must_look = family not in _NATIVE and not _support.offline(operations)
+    if must_look and not _support.index_exists(
+        operations, operation.index_name, operation.table_name, operation.schema
+    ):
+        log.info("Index %s does not exist; nothing to drop", operation.index_name)
+        return
     operations.drop_index(
         operation.index_name,
         table_name=operation.table_name,
