@@ -57,6 +57,18 @@ def decide(findings: Findings, measurements: Measurements, options: Options) -> 
     return Verdict(decisions, _rename_guesses(findings, measurements), measurements)
 
 
+def needs_counts(finding: Finding) -> bool:
+    """Whether the verdict on ``finding`` depends on measured data.
+
+    Only these are measured while autogenerate compares (and so under ``alembic check``);
+    every other count only informs the revision's comments and is taken when the revision
+    is written, which keeps ``alembic check`` free of table scans it does not need.
+    """
+    return isinstance(finding, NotNullChange) or (
+        isinstance(finding, MissingColumn) and finding.needs_backfill
+    )
+
+
 def _decide_one(f: Finding, m: Measurements, options: Options) -> Decision:
     override = action_for_override(options.override(f.key.kind))
     if override is not None:

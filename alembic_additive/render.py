@@ -42,9 +42,17 @@ def column_code(autogen_context: AutogenContext, table: str, column: sa.Column[A
     return _for_models(column_text, autogen_context)
 
 
-def mapped_column_code(autogen_context: AutogenContext, table: str, column: sa.Column[Any]) -> str:
-    """``name: Mapped[T | None] = mapped_column(sa.Type(), ...)`` for declarative models."""
-    source = column_code(autogen_context, table, column)
+def mapped_column_code(
+    autogen_context: AutogenContext,
+    table: str,
+    column: sa.Column[Any],
+    source: str | None = None,
+) -> str:
+    """``name: Mapped[T | None] = mapped_column(sa.Type(), ...)`` for declarative models.
+
+    ``source`` is the column's :func:`column_code`, when the caller has it already.
+    """
+    source = source or column_code(autogen_context, table, column)
     call = _call(source)
     parts = [ast.get_source_segment(source, a) or "" for a in call.args[1:]]
     parts += [ast.get_source_segment(source, k) or "" for k in call.keywords]
@@ -104,7 +112,7 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
                 code = column_code(autogen_context, f.table.name, f.column)
                 counted = f"{where}: {nn_s} non-null value(s) in {rows_s} rows"
                 by_section["columns"].append(f"{counted} — add to your model: {code}")
-                declarative = mapped_column_code(autogen_context, f.table.name, f.column)
+                declarative = mapped_column_code(autogen_context, f.table.name, f.column, code)
                 by_section["columns"].append(f"    or, declarative: {declarative}")
         elif isinstance(f, OrphanTable):
             counts = m.get(f.table)

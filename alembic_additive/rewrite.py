@@ -8,6 +8,8 @@ afterwards by Alembic from what remains, so it only ever undoes what the upgrade
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 
@@ -30,14 +32,14 @@ def apply(
     upgrade_ops: ops.UpgradeOps,
     verdict: Verdict,
     autogen_context: AutogenContext,
-    report: list[str],
+    report: Sequence[str] | Callable[[], Sequence[str]] | None,
 ) -> None:
     decisions = verdict.by_key()
     state = _State(decisions, verdict)
     new_ops: list[ops.MigrateOperation] = []
     for op in upgrade_ops.ops:
         new_ops.extend(state.top(op))
-    if report:
+    if report is not None:
         new_ops.insert(0, AdditiveReportOp(report, standalone=not new_ops))
     upgrade_ops.ops = new_ops
 

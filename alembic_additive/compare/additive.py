@@ -2,21 +2,30 @@
 
 It runs at priority LAST on the ``autogenerate`` target, after every ``schema`` comparator
 (Alembic's and the finding collectors in this package) has finished, so it sees the whole
-tree. The verdict is kept on ``upgrade_ops.info`` for the audit command.
+tree.
+
+Counting happens in two steps. While comparing, only the tables whose verdict depends on
+data are read (a NOT NULL to tighten, a NOT NULL column to add to a table that may have
+rows): that is all ``alembic check`` needs. The counts that only inform the revision's
+comments (orphan columns and tables, values that would not fit) are taken when the revision
+is rendered, on a new connection from the same engine, so ``alembic check`` never pays for
+them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import CommandError, DispatchPriority, PriorityDispatchResult
 
 from .. import options as options_mod
 from .. import policy, probe
-from ..findings import Action, OrphanColumn, OrphanTable, Verdict
+from ..findings import Action, Findings, Measurements, OrphanColumn, OrphanTable, Verdict
 from . import STATE_KEY, findings_of
 
 if TYPE_CHECKING:  # alembic.autogenerate is still importing when plugins load
@@ -35,6 +44,7 @@ def additive(
     from .. import render, rewrite
 
     found = findings_of(upgrade_ops)
+    upgrade_ops.info.pop(STATE_KEY, None)
     config = autogen_context.migration_context.config
     try:
         opts = options_mod.resolve(
@@ -42,16 +52,68 @@ def additive(
         )
     except options_mod.OptionsError as exc:
         raise CommandError(f"alembic-additive: {exc}") from None
-    measurements = probe.measure(
-        autogen_context.connection, probe.requests_for(found), opts.probe, opts.probe_timeout
+
+    requests = probe.requests_for(found)
+    urgent = {f.table for f in found.items if policy.needs_counts(f)}
+    now = probe.measure(
+        autogen_context.connection,
+        [r for r in requests if r.table in urgent],
+        opts.probe,
+        opts.probe_timeout,
     )
-    verdict = policy.decide(found, measurements, opts)
-    _log(verdict)
-    lines = render.report_lines(verdict, autogen_context)
-    rewrite.apply(upgrade_ops, verdict, autogen_context, lines)
+    later = [r for r in requests if r.table not in urgent]
+    verdict = policy.decide(found, now, opts)
     upgrade_ops.info[VERDICT_KEY] = verdict
-    upgrade_ops.info.pop(STATE_KEY, None)
+    _summary(verdict)
+
+    connection = autogen_context.connection
+    engine = connection.engine if connection is not None else None
+
+    def report() -> Sequence[str]:
+        counted = _measure_later(engine, later, opts, now)
+        full = policy.decide(found, counted, opts)
+        upgrade_ops.info[VERDICT_KEY] = full
+        _log(full)
+        return render.report_lines(full, autogen_context)
+
+    rewrite.apply(upgrade_ops, verdict, autogen_context, report if found.items else None)
     return PriorityDispatchResult.CONTINUE
+
+
+def _measure_later(
+    engine: sa.Engine | None,
+    requests: list[probe.Request],
+    opts: options_mod.Options,
+    now: Measurements,
+) -> Measurements:
+    """Counts for the comments, on a fresh connection; unknown if that is not possible."""
+    tables = dict(now.tables)
+    if requests and engine is not None and opts.probe != "off":
+        try:
+            with engine.connect() as conn, conn.begin():
+                tables.update(probe.measure(conn, requests, opts.probe, opts.probe_timeout).tables)
+        except sa.exc.SQLAlchemyError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            log.warning(
+                "Could not count the data behind the findings (%s); shown as unknown", first
+            )
+    return Measurements(tables, mode=now.mode if now.tables else opts.probe)
+
+
+def _summary(verdict: Verdict) -> None:
+    """One line while comparing; the details, with counts, come when the revision is written."""
+    orphans = Findings([d.finding for d in verdict.decisions])
+    columns = sum(1 for _ in orphans.of(OrphanColumn))
+    tables = sum(1 for _ in orphans.of(OrphanTable))
+    suppressed = sum(1 for d in verdict.decisions if d.action is Action.SUPPRESS)
+    if verdict.decisions:
+        log.info(
+            "alembic-additive: %d orphan column(s), %d orphan table(s); %d destructive "
+            "operation(s) suppressed",
+            columns,
+            tables,
+            suppressed,
+        )
 
 
 def _log(verdict: Verdict) -> None:
