@@ -145,7 +145,12 @@ def resolve(configure_opts: Mapping[str, Any], config_file: str | None) -> Optio
     start = Path(config_file).resolve().parent if config_file else Path.cwd()
     merged = read_pyproject(start)
     keywords = {k[len(_PREFIX) :]: v for k, v in configure_opts.items() if k.startswith(_PREFIX)}
-    merged.update(from_mapping(keywords, "context.configure(additive_...)"))
+    given = from_mapping(keywords, "context.configure(additive_...)")
+    # per-kind policy entries merge (a keyword overrides one kind, not the whole table)
+    policy = {**merged.get("policy", {}), **given.pop("policy", {})}
+    merged.update(given)
+    if policy:
+        merged["policy"] = policy
     return Options(**merged)
 
 

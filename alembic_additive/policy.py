@@ -115,7 +115,7 @@ def _missing_column(f: Any, m: Measurements) -> Decision:
     assert isinstance(f, MissingColumn)
     if f.needs_backfill:
         counts = m.get(f.table)
-        if counts.rows != 0:
+        if counts.rows != 0 or counts.estimated:  # only a measured 0 proves the table empty
             rows = format_count(counts.rows, counts.estimated, counts.timed_out)
             return Decision(
                 f,

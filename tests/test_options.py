@@ -183,7 +183,7 @@ def test_keywords_win_over_pyproject(tmp_path: Path) -> None:
     assert options.probe == "off"
     assert options.probe_timeout == 2.0
     assert options.allow_drop == frozenset({"only_this"})
-    assert dict(options.policy) == {Kind.DROP_TABLE: "allow"}
+    assert options.override(Kind.DROP_TABLE) == "allow"
 
 
 def test_keywords_and_pyproject_merge_per_setting(tmp_path: Path) -> None:
@@ -337,3 +337,13 @@ def test_every_policy_kind_is_configurable(tmp_path: Path) -> None:
     underscored = {kind.value.replace("-", "_"): "suppress" for kind in POLICY_KINDS}
     options = resolve({"additive_policy": underscored}, project(tmp_path / "q"))
     assert set(options.policy.values()) == {"suppress"}
+
+
+def test_policy_entries_merge_across_sources(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.alembic_additive.policy]\n"drop-index" = "allow"\n"add-column" = "suppress"\n'
+    )
+    ini = tmp_path / "alembic.ini"
+    ini.write_text("")
+    opts = resolve({"additive_policy": {"add-column": "safe"}}, str(ini))
+    assert opts.policy == {Kind.DROP_INDEX: "allow", Kind.ADD_COLUMN: "safe"}

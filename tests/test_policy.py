@@ -580,3 +580,13 @@ def test_decide_keeps_finding_order_and_is_pure() -> None:
         Action.KEEP,  # widening
         Action.KEEP,  # set-not-null, 4 of 4 non-null
     ]
+
+
+def test_estimated_empty_table_still_gets_a_nullable_column() -> None:
+    """Statistics can be stale: only a measured 0 rows proves NOT NULL can be added as is."""
+    ref = TableRef(None, "t")
+    column = sa.Column("status", sa.String(20), nullable=False)
+    found = Findings([MissingColumn(ref, column)])
+    m = Measurements({ref: TableCounts(rows=0, estimated=True)}, mode="estimate")
+    (decision,) = policy.decide(found, m, Options()).decisions
+    assert decision.action is Action.RELAX_NOT_NULL

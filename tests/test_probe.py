@@ -155,7 +155,9 @@ def test_one_select_per_table_regardless_of_column_count(db: Database) -> None:
     )
     with db.engine.begin() as conn:
         metadata.create_all(conn)
-        conn.execute(wide.insert(), [{f"c{i}": "x" * (i % 7) if i % 3 else None for i in range(40)}] * 3)
+        conn.execute(
+            wide.insert(), [{f"c{i}": "x" * (i % 7) if i % 3 else None for i in range(40)}] * 3
+        )
     wide_ref = TableRef(None, "wide")
     requests = [
         REQUEST,
@@ -261,8 +263,10 @@ def test_hostile_identifiers_are_quoted(db: Database) -> None:
             conn.execute(
                 table.insert(),
                 [
-                    {c: ("v" * (j + 1) if (j + k) % 2 == 0 else None)
-                     for j, c in enumerate(HOSTILE_COLUMNS)}
+                    {
+                        c: ("v" * (j + 1) if (j + k) % 2 == 0 else None)
+                        for j, c in enumerate(HOSTILE_COLUMNS)
+                    }
                     for k in range(n + 3)
                 ],
             )
@@ -283,7 +287,8 @@ def test_hostile_identifiers_are_quoted(db: Database) -> None:
         counts = measurements.get(TableRef(None, name))
         assert counts.rows == rows, name
         expected_nn = {
-            c: sum(1 for k in range(rows) if (j + k) % 2 == 0) for j, c in enumerate(HOSTILE_COLUMNS)
+            c: sum(1 for k in range(rows) if (j + k) % 2 == 0)
+            for j, c in enumerate(HOSTILE_COLUMNS)
         }
         assert dict(counts.non_null) == expected_nn, name
         expected_misfits = {
@@ -341,7 +346,9 @@ def fill_big(db: Database) -> None:
                 {"n": BIG_ROWS},
             )
         else:  # MariaDB's sequence engine
-            conn.execute(sa.text(f"INSERT INTO big (id, v) SELECT seq, seq FROM seq_1_to_{BIG_ROWS}"))
+            conn.execute(
+                sa.text(f"INSERT INTO big (id, v) SELECT seq, seq FROM seq_1_to_{BIG_ROWS}")
+            )
 
 
 @pytest.mark.parametrize(
@@ -387,7 +394,9 @@ def test_a_generous_timeout_counts_the_big_table(make_database: Any) -> None:
     request = probe.Request(big, non_null={"v"}, misfits={"v": MisfitCheck("int_range", 10, 0)})
     with db.engine.connect() as conn:
         counts = probe.measure(conn, [request], "exact", TIMEOUT).get(big)
-    assert counts == TableCounts(rows=BIG_ROWS, non_null={"v": BIG_ROWS}, misfits={"v": BIG_ROWS - 10})
+    assert counts == TableCounts(
+        rows=BIG_ROWS, non_null={"v": BIG_ROWS}, misfits={"v": BIG_ROWS - 10}
+    )
 
 
 def test_postgresql_guard_is_read_only_and_restored(make_database: Any) -> None:
@@ -495,7 +504,9 @@ def test_estimate_postgresql_never_analyzed_is_unknown(make_database: Any) -> No
         conn.execute(sa.text("INSERT INTO est_t VALUES (1, 1)"))
     ref = TableRef(None, "est_t")
     with db.engine.connect() as conn:
-        counts = probe.measure(conn, [probe.Request(ref, non_null={"v"})], "estimate", TIMEOUT).get(ref)
+        counts = probe.measure(conn, [probe.Request(ref, non_null={"v"})], "estimate", TIMEOUT).get(
+            ref
+        )
     assert counts == TableCounts(rows=None, non_null={"v": None}, estimated=True)
 
 
