@@ -15,7 +15,8 @@ them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -25,7 +26,15 @@ from alembic.util import CommandError, DispatchPriority, PriorityDispatchResult
 
 from .. import options as options_mod
 from .. import policy, probe
-from ..findings import Action, Findings, Measurements, OrphanColumn, OrphanTable, Verdict
+from ..findings import (
+    Action,
+    Findings,
+    Measurements,
+    OrphanColumn,
+    OrphanTable,
+    TableRef,
+    Verdict,
+)
 from . import STATE_KEY, findings_of
 
 if TYPE_CHECKING:  # alembic.autogenerate is still importing when plugins load
@@ -34,6 +43,36 @@ if TYPE_CHECKING:  # alembic.autogenerate is still importing when plugins load
 log = logging.getLogger(f"alembic.{__name__}")
 
 VERDICT_KEY = "alembic_additive.verdict"
+"""``upgrade_ops.info`` key of the verdict reached while comparing."""
+PENDING_KEY = "alembic_additive.pending"
+"""``upgrade_ops.info`` key of the :class:`PendingVerdict` (every count, on demand)."""
+
+Progress = Callable[[int, int, TableRef], None]
+
+
+@dataclass
+class PendingVerdict:
+    """The comparison's findings, decided again with every count when someone asks.
+
+    The revision's comment block asks when it is rendered; ``alembic-additive audit`` asks
+    directly (with a progress callback). ``alembic check`` never asks, so it never counts
+    what it does not need.
+    """
+
+    findings: Findings
+    options: options_mod.Options
+    measured: Measurements
+    later: list[probe.Request]
+    engine: sa.Engine | None
+    model_tables: int
+    _full: Verdict | None = field(default=None, repr=False)
+
+    def complete(self, progress: Progress | None = None) -> Verdict:
+        if self._full is None:
+            counted = _measure_later(self.engine, self.later, self.options, self.measured, progress)
+            self._full = policy.decide(self.findings, counted, self.options)
+            _log(self._full)
+        return self._full
 
 
 def additive(
@@ -67,14 +106,18 @@ def additive(
     _summary(verdict)
 
     connection = autogen_context.connection
-    engine = connection.engine if connection is not None else None
+    pending = PendingVerdict(
+        found,
+        opts,
+        now,
+        later,
+        connection.engine if connection is not None else None,
+        len(autogen_context.sorted_tables),
+    )
+    upgrade_ops.info[PENDING_KEY] = pending
 
     def report() -> Sequence[str]:
-        counted = _measure_later(engine, later, opts, now)
-        full = policy.decide(found, counted, opts)
-        upgrade_ops.info[VERDICT_KEY] = full
-        _log(full)
-        return render.report_lines(full, autogen_context)
+        return render.report_lines(pending.complete(), autogen_context)
 
     rewrite.apply(upgrade_ops, verdict, autogen_context, report if found.items else None)
     return PriorityDispatchResult.CONTINUE
@@ -85,13 +128,15 @@ def _measure_later(
     requests: list[probe.Request],
     opts: options_mod.Options,
     now: Measurements,
+    progress: Progress | None = None,
 ) -> Measurements:
     """Counts for the comments, on a fresh connection; unknown if that is not possible."""
     tables = dict(now.tables)
     if requests and engine is not None and opts.probe != "off":
         try:
             with engine.connect() as conn, conn.begin():
-                tables.update(probe.measure(conn, requests, opts.probe, opts.probe_timeout).tables)
+                counted = probe.measure(conn, requests, opts.probe, opts.probe_timeout, progress)
+                tables.update(counted.tables)
         except sa.exc.SQLAlchemyError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             log.warning(
