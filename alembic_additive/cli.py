@@ -86,3 +86,14 @@ def demo(directory: Path | None) -> None:
     from .demo import run_demo
 
     sys.exit(run_demo(directory, echo=click.echo))
+
+
+def _register() -> None:
+    """Commands live in their own modules; this group only collects them."""
+    from .audit.command import audit, cleanup, recover
+
+    for command in (audit, recover, cleanup):
+        main.add_command(command)
+
+
+_register()

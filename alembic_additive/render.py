@@ -33,9 +33,19 @@ from .findings import (
 )
 
 
-def column_code(autogen_context: AutogenContext, table: str, column: sa.Column[Any]) -> str:
-    """``sa.Column('name', sa.Type(), nullable=...)`` exactly as Alembic would render it."""
-    with _scratch_imports(autogen_context):
+def column_code(
+    autogen_context: AutogenContext,
+    table: str,
+    column: sa.Column[Any],
+    *,
+    keep_imports: bool = False,
+) -> str:
+    """``sa.Column('name', sa.Type(), nullable=...)`` exactly as Alembic would render it.
+
+    The imports the code needs (``from sqlalchemy.dialects import postgresql``) are added to
+    ``autogen_context.imports`` only with ``keep_imports``: comments need none.
+    """
+    with _scratch_imports(autogen_context, keep_imports):
         text = render_op_text(autogen_context, ops.AddColumnOp(table, column._copy()))
     call = _call(text)
     column_text = ast.get_source_segment(text, call.args[1]) or ""
@@ -47,12 +57,14 @@ def mapped_column_code(
     table: str,
     column: sa.Column[Any],
     source: str | None = None,
+    *,
+    keep_imports: bool = False,
 ) -> str:
     """``name: Mapped[T | None] = mapped_column(sa.Type(), ...)`` for declarative models.
 
     ``source`` is the column's :func:`column_code`, when the caller has it already.
     """
-    source = source or column_code(autogen_context, table, column)
+    source = source or column_code(autogen_context, table, column, keep_imports=keep_imports)
     call = _call(source)
     parts = [ast.get_source_segment(source, a) or "" for a in call.args[1:]]
     parts += [ast.get_source_segment(source, k) or "" for k in call.keywords]
@@ -67,9 +79,11 @@ def mapped_column_code(
     return f"{attr}: Mapped[{annotation}] = mapped_column({', '.join(parts)})"
 
 
-def table_code(autogen_context: AutogenContext, table: sa.Table) -> str:
+def table_code(
+    autogen_context: AutogenContext, table: sa.Table, *, keep_imports: bool = False
+) -> str:
     """``sa.Table('name', metadata, sa.Column(...), ...)`` for an orphan table."""
-    with _scratch_imports(autogen_context):
+    with _scratch_imports(autogen_context, keep_imports):
         text = render_op_text(autogen_context, ops.CreateTableOp.from_table(table))
     call = _call(text)
     args = [ast.get_source_segment(text, a) or "" for a in call.args]
@@ -198,16 +212,18 @@ def _describe_op(d: Decision, prefix: str) -> str:
 class _scratch_imports:
     """Rendering code for comments must not add imports to the revision file."""
 
-    def __init__(self, autogen_context: AutogenContext) -> None:
+    def __init__(self, autogen_context: AutogenContext, keep: bool = False) -> None:
         self.ctx = autogen_context
+        self.keep = keep
         self.saved: set[str] = set()
 
     def __enter__(self) -> None:
         self.saved = set(self.ctx.imports)
 
     def __exit__(self, *exc: object) -> None:
-        self.ctx.imports.clear()
-        self.ctx.imports.update(self.saved)
+        if not self.keep:
+            self.ctx.imports.clear()
+            self.ctx.imports.update(self.saved)
 
 
 def _for_models(code: str, autogen_context: AutogenContext) -> str:

@@ -15,6 +15,7 @@ from .create_table import CreateTableIfNotExistsOp
 from .drop_column import DropColumnIfEmptyOp
 from .drop_index import DropIndexIfExistsOp
 from .drop_table import DropTableIfEmptyOp
+from .ensure_empty import EnsureEmptyOp
 from .report import AdditiveReportOp
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "DropColumnIfEmptyOp",
     "DropIndexIfExistsOp",
     "DropTableIfEmptyOp",
+    "EnsureEmptyOp",
     "WideningAlterColumnOp",
 ]
