@@ -292,3 +292,26 @@ def test_bad_input_is_one_line_and_exit_2(
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_errors_from_the_project_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.ini").write_text("[alembic\nfoo")
+    result = CliRunner().invoke(main, ["audit", "-c", "broken.ini"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "alembic-additive: error: broken.ini: not a valid configuration file "
+        "(File contains no section headers.)"
+    )
+    project = tmp_path / "p"
+    make_project(project, "postgresql+psycopg2://u:S3cretPw@127.0.0.1:1/x", clinic.MODELS_SOURCE)
+    result = CliRunner().invoke(main, ["audit", "-c", str(project / "alembic.ini")])
+    assert result.exit_code == 2 and "S3cretPw" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("alembic-additive: error: (psycopg2.OperationalError)")
+    env = project / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("from models import metadata as target_metadata", "target_metadata = None"))
+    (project / "alembic.ini").write_text((project / "alembic.ini").read_text().replace(
+        "postgresql+psycopg2://u:S3cretPw@127.0.0.1:1/x", f"sqlite:///{tmp_path / 'x.db'}"))
+    result = CliRunner().invoke(main, ["audit", "-c", str(project / "alembic.ini")])
+    assert result.exit_code == 2
+    assert "does not provide a MetaData object" in result.output.strip().splitlines()[-1]

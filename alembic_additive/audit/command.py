@@ -66,21 +66,33 @@ def compare(
     config_file: str, name: str, x_args: tuple[str, ...], url: str | None, metadata_path: str | None
 ) -> Any:
     """Run the comparison in project or standalone mode."""
-    from alembic.config import Config
-
     from .collect import compare_project, compare_standalone
 
     if url or metadata_path:
         if not (url and metadata_path):
             raise UsageError("standalone mode needs both --url and --metadata")
         return compare_standalone(url, metadata_path)
+    return compare_project(load_config(config_file, name), _x(x_args))
+
+
+def load_config(config_file: str, name: str) -> Any:
+    """The Alembic Config, or a one-line error naming the file and what is wrong with it."""
+    import configparser
+
+    from alembic.config import Config
+
     path = Path(config_file)
     if not path.is_file():
         raise UsageError(f"{config_file}: no such Alembic configuration file")
     config = Config(str(path), ini_section=name)
-    if not config.get_main_option("script_location"):
+    try:
+        location = config.get_main_option("script_location")
+    except configparser.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise UsageError(f"{config_file}: not a valid configuration file ({first})") from None
+    if not location:
         raise UsageError(f"{config_file}: section [{name}] has no script_location")
-    return compare_project(config, _x(x_args))
+    return config
 
 
 class _Progress:
@@ -259,14 +271,10 @@ def cleanup(config_file: str, name: str, x_args: tuple[str, ...], message: str) 
     Example:
       alembic-additive cleanup -m "drop empty orphans" && alembic upgrade head
     """
-    from alembic.config import Config
 
     from .cleanup import write_cleanup
 
-    path = Path(config_file)
-    if not path.is_file():
-        raise UsageError(f"{config_file}: no such Alembic configuration file")
-    result = write_cleanup(Config(str(path), ini_section=name), message, _x(x_args))
+    result = write_cleanup(load_config(config_file, name), message, _x(x_args))
     if result.revision is None:
         click.echo("Nothing to clean up: no orphan is empty.")
     else:
