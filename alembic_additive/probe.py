@@ -146,6 +146,22 @@ def _timed_out(request: Request) -> TableCounts:
     )
 
 
+def _failed(request: Request, error: sa_exc.DBAPIError) -> TableCounts:
+    """A count that timed out or failed: unknown, which the policy treats as holding data."""
+    if _is_timeout(error):
+        return _timed_out(request)
+    first = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "error"
+    log.warning(
+        "Could not count %s (%s); treating its columns as holding data", request.table, first
+    )
+    return TableCounts(
+        rows=None,
+        non_null={c: None for c in request.non_null},
+        misfits={c: None for c in request.misfits},
+        error=first,
+    )
+
+
 def _is_timeout(error: sa_exc.DBAPIError) -> bool:
     text = str(error.orig).lower()
     return any(
@@ -199,12 +215,10 @@ def _postgresql_guard(
     def run(request: Request) -> TableCounts:
         try:
             return _run_exact(connection, request)
-        except sa_exc.OperationalError as error:
-            if not _is_timeout(error):
-                raise
+        except sa_exc.DBAPIError as error:
             state["sp"].rollback()
             begin()
-            return _timed_out(request)
+            return _failed(request, error)
 
     begin()
     try:
@@ -227,10 +241,8 @@ def _mysql_guard(
     def run(request: Request) -> TableCounts:
         try:
             return _run_exact(connection, request)
-        except sa_exc.OperationalError as error:
-            if not _is_timeout(error):
-                raise
-            return _timed_out(request)
+        except sa_exc.DBAPIError as error:
+            return _failed(request, error)
 
     try:
         yield run
@@ -254,10 +266,8 @@ def _sqlite_guard(
         deadline[0] = time.monotonic() + timeout
         try:
             return _run_exact(connection, request)
-        except sa_exc.OperationalError as error:
-            if not _is_timeout(error):
-                raise
-            return _timed_out(request)
+        except sa_exc.DBAPIError as error:
+            return _failed(request, error)
 
     installed = isinstance(raw, sqlite3.Connection)
     if installed:

@@ -623,3 +623,34 @@ def test_requests_for_nothing_to_count() -> None:
         ]
     )
     assert probe.requests_for(findings) == []
+
+
+def test_a_failing_count_is_unknown_not_fatal(db: Database) -> None:
+    """A count that fails (here: a column that does not exist) is reported unknown, the
+    caller's transaction survives, and the other tables are still counted."""
+    md = sa.MetaData()
+    t = sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))
+    md.create_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(t.insert(), [{"v": 1}, {"v": None}])
+    with db.engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+        result = probe.measure(
+            conn,
+            [
+                probe.Request(TableRef(None, "t"), non_null={"no_such_column"}),
+                probe.Request(TableRef(None, "t"), non_null={"v"}),
+            ],
+            "exact",
+            30,
+        )
+        counts = result.tables[TableRef(None, "t")]
+        assert counts.non_null == {"v": 1} and counts.rows == 2
+        assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar() == 2
+    with db.engine.connect() as conn:
+        bad = probe.measure(
+            conn, [probe.Request(TableRef(None, "t"), non_null={"nope"})], "exact", 30
+        )
+        failed = bad.tables[TableRef(None, "t")]
+        assert failed.rows is None and failed.non_null == {"nope": None} and failed.error
+        assert not failed.timed_out

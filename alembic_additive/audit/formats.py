@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..operations._support import printable
+
 
 def _n(value: Any, item: dict[str, Any] | None = None) -> str:
     if item is not None and item.get("timed_out"):
@@ -19,7 +21,7 @@ def _n(value: Any, item: dict[str, Any] | None = None) -> str:
 def _where(item: dict[str, Any]) -> str:
     table = f"{item['schema']}.{item['table']}" if item.get("schema") else item["table"]
     column = item.get("column")
-    return f"{table}.{column}" if column else table
+    return printable(f"{table}.{column}" if column else table)
 
 
 def to_json(report: dict[str, Any]) -> str:
@@ -132,7 +134,7 @@ def to_text(report: dict[str, Any]) -> str:
             for r in report["possible_renames"]
         ],
     )
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def to_markdown(report: dict[str, Any]) -> str:
@@ -202,7 +204,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         out += [
             f"- `{_where(r)}`: `{r['from']}` → `{r['to']}`?" for r in report["possible_renames"]
         ]
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(printable(line) for line in out).rstrip() + "\n"
 
 
 FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}

@@ -21,6 +21,19 @@ class RefusedDrop(CommandError):
     """A guarded drop found data it would destroy; nothing was dropped."""
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped.
+
+    Identifiers come from the database and end up in the revision's comments: a column
+    named ``"x\nimport os"`` must not turn the rest of its name into code that runs on
+    upgrade, nor an escape sequence into a terminal command. Unicode letters stay as they
+    are.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def qualified(table: str, schema: str | None, column: str | None = None) -> str:
     name = f"{schema}.{table}" if schema else table
     return f"{name}.{column}" if column else name

@@ -110,8 +110,10 @@ def render_add_column_if_not_exists(
     table = _support.qualified(op.table_name, op.schema)
     prefix = autogen_context.opts.get("alembic_module_prefix") or ""
     schema = f", schema={op.schema!r}" if op.schema else ""
+    table = _support.printable(table)
     return [
-        f"# alembic-additive: {table}.{op.column.name} is NOT NULL in the model, but {table} has "
+        f"# alembic-additive: {table}.{_support.printable(op.column.name)} is NOT NULL in the "
+        f"model, but {table} has "
         f"{op.backfill_rows} row(s)",
         "# and no server default fills them, so it is added as nullable. Backfill, then tighten:",
         f"#     {prefix}alter_column({op.table_name!r}, {op.column.name!r}, "

@@ -17,6 +17,8 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import Operations, ops
 
+from ._support import printable
+
 
 class AdditiveReportOp(ops.MigrateOperation):
     """Comment lines for the revision; no effect on the database."""
@@ -53,7 +55,7 @@ def run_report(operations: Operations, operation: AdditiveReportOp) -> None:
 
 @renderers.dispatch_for(AdditiveReportOp)
 def render_report(autogen_context: AutogenContext, op: AdditiveReportOp) -> list[str]:
-    lines = [f"# {line}".rstrip() for line in op.lines]
+    lines = [f"# {printable(line)}".rstrip() for line in op.lines]
     if lines and op.standalone:
         lines.append("pass")
     return lines
