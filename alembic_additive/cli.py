@@ -64,6 +64,8 @@ def main(debug: bool) -> None:
     \b
     Examples:
       alembic-additive demo            # the whole story on a throwaway SQLite database
+      alembic-additive audit           # drift between the database and the models
+      alembic-additive lint            # flag data-destroying revisions
     """
 
 
@@ -91,8 +93,9 @@ def demo(directory: Path | None) -> None:
 def _register() -> None:
     """Commands live in their own modules; this group only collects them."""
     from .audit.command import audit, cleanup, recover
+    from .lint.command import lint
 
-    for command in (audit, recover, cleanup):
+    for command in (audit, recover, cleanup, lint):
         main.add_command(command)
 
 

@@ -1,0 +1,178 @@
+"""Lint settings: ``[tool.alembic_additive.lint]`` in pyproject.toml and inline suppressions.
+
+Two ways to accept a finding, each leaving a reviewable trace: a comment on the call
+(``# additive: allow drop-column -- the column was never written``) whose reason is
+mandatory, and project-wide settings::
+
+    [tool.alembic_additive.lint]
+    ignore = ["drop-index"]            # rules not checked at all
+    allow_revisions = ["1a2b3c4d5e6f"] # revisions already reviewed
+    baseline = "9f8e7d6c5b4a"          # this revision and everything before it is history
+
+A typo in any of these is an error (exit 2), never silently ignored: a misspelt rule id
+would otherwise quietly re-enable - or keep disabled - a data-loss check.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import tokenize
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import SuppressionComment
+from .rules import BY_ID
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+SECTION = "[tool.alembic_additive.lint]"
+MARKER = "additive:"
+_COMMENT = re.compile(r"#\s*additive:\s*(?P<body>.*)$")
+_FORM = "expected `# additive: allow <rule>[, <rule>] -- <reason>`"
+
+
+class LintConfigError(ValueError):
+    """A lint setting is invalid; the message names the file, the key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    """Project-wide lint settings (all empty by default: every rule, every revision)."""
+
+    ignore: frozenset[str] = frozenset()
+    allow_revisions: frozenset[str] = frozenset()
+    baseline: str | None = None
+
+
+DEFAULT_CONFIG = LintConfig()
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` (a file or a folder)."""
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate_dir in (folder, *folder.parents):
+        candidate = candidate_dir / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path) -> LintConfig:
+    """Read ``[tool.alembic_additive.lint]`` from the nearest pyproject.toml above ``start``."""
+    path = find_pyproject(start)
+    if path is None:
+        return DEFAULT_CONFIG
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LintConfigError(f"{path}: cannot read ({exc})") from None
+    section = data.get("tool", {}).get("alembic_additive", {}).get("lint", {})
+    if not isinstance(section, Mapping):
+        raise LintConfigError(f"{path} {SECTION}: expected a table")
+    return from_mapping(section, f"{path} {SECTION}")
+
+
+def from_mapping(raw: Mapping[str, Any], origin: str = SECTION) -> LintConfig:
+    """Validate the settings of the lint section into a :class:`LintConfig`."""
+    ignore: frozenset[str] = frozenset()
+    allow: frozenset[str] = frozenset()
+    baseline: str | None = None
+    for key, value in raw.items():
+        where = f"{origin} {key}"
+        if key == "ignore":
+            ignore = _strings(value, where, "a list of rule ids")
+            unknown = sorted(ignore - set(BY_ID))
+            if unknown:
+                known = ", ".join(BY_ID)
+                raise LintConfigError(f"{where}: unknown rule {unknown[0]!r} (one of {known})")
+        elif key == "allow_revisions":
+            allow = _strings(value, where, "a list of revision ids")
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise LintConfigError(f"{where}: expected a revision id, got {value!r}")
+            baseline = value.strip()
+        else:
+            raise LintConfigError(
+                f"{where}: unknown setting (expected ignore, allow_revisions or baseline)"
+            )
+    return LintConfig(ignore=ignore, allow_revisions=allow, baseline=baseline)
+
+
+def _strings(value: object, where: str, what: str) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise LintConfigError(f"{where}: expected {what}, got {value!r}")
+    items = list(value)
+    if not all(isinstance(v, str) for v in items):
+        raise LintConfigError(f"{where}: expected {what}, got {value!r}")
+    return frozenset(items)
+
+
+def parse_suppressions(source: str) -> list[SuppressionComment]:
+    """Every ``# additive: ...`` comment in ``source``, checked for rule ids and a reason.
+
+    Comments are found with :mod:`tokenize`, so the marker inside a string literal is not a
+    suppression. Files without the marker (nearly all of them) skip tokenizing entirely.
+    """
+    if MARKER not in source:
+        return []
+    found: list[SuppressionComment] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type != tokenize.COMMENT:
+                continue
+            match = _COMMENT.match(token.string)
+            if match is None:
+                continue
+            line, col = token.start
+            own_line = not token.line[:col].strip()
+            found.append(_parse_comment(token.string.strip(), match["body"], line, col, own_line))
+    except (tokenize.TokenError, SyntaxError):
+        pass  # the file parsed with ast, so this does not happen; keep what was found
+    return found
+
+
+def _parse_comment(text: str, body: str, line: int, col: int, own_line: bool) -> SuppressionComment:
+    def make(rules: tuple[str, ...], reason: str | None, problem: str | None) -> SuppressionComment:
+        return SuppressionComment(line, col + 1, text, rules, reason, problem, own_line)
+
+    body = body.strip()
+    verb, _, rest = body.partition(" ")
+    if verb != "allow":
+        return make((), None, f"is not a suppression: {_FORM}")
+    ids_part, sep, reason_part = rest.partition("--")
+    rules = tuple(r for r in re.split(r"[\s,]+", ids_part.strip()) if r)
+    reason = reason_part.strip() if sep else None
+    if not rules:
+        return make((), reason, f"names no rule: {_FORM}")
+    unknown = [r for r in rules if r not in BY_ID]
+    if unknown:
+        return make(rules, reason, f"names unknown rule {unknown[0]!r} (one of {', '.join(BY_ID)})")
+    if not reason:
+        return make(rules, None, "has no reason: add `-- <why this is safe>` after the rule ids")
+    return make(rules, reason, None)
+
+
+def suppresses(
+    comment: SuppressionComment, rule: str, lines: Iterable[int], starts: Iterable[int]
+) -> bool:
+    """Does a valid ``comment`` cover a finding of ``rule``?
+
+    ``lines`` are the lines of the finding where a trailing comment counts (the call's first
+    and last line, the line of the SQL string); ``starts`` are the lines a comment alone on
+    the line just above may cover.
+    """
+    if comment.problem is not None or rule not in comment.rules:
+        return False
+    if comment.line in lines:
+        return True
+    return comment.own_line and (comment.line + 1) in starts

@@ -1,0 +1,33 @@
+"""``drop-constraint``: ``op.drop_constraint`` stops the database enforcing a rule.
+
+No row is deleted, but rows that break the rule can be written from then on, and the
+constraint cannot be put back without finding and fixing them first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...findings import Kind
+from ..model import Event, OpCall, Rule
+
+
+def check(event: Event) -> Iterator[str]:
+    if isinstance(event, OpCall) and event.method == "drop_constraint":
+        name = event.shown(0, "constraint_name")
+        table = event.table if event.batch else event.shown(1, "table_name")
+        yield (
+            f"`{event.call_text}` drops constraint `{name}` on `{table}`, so rows that break "
+            "it can be written and it cannot be re-added without cleaning them"
+        )
+
+
+RULE = Rule(
+    id=Kind.DROP_CONSTRAINT.value,
+    summary="Dropping a constraint lets invalid rows in for good.",
+    message=(
+        "keep it, or replace it in two steps: add the new constraint, then drop the old one "
+        "in a later release"
+    ),
+    check=check,
+)

@@ -1,0 +1,122 @@
+"""The four report formats: text like ruff, JSON, GitHub annotations, SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lint_support import project
+
+from alembic_additive.lint import LintError, LintFinding, LintResult
+from alembic_additive.lint.output import FORMATS, render
+from alembic_additive.lint.rules import RULES
+
+
+@pytest.fixture
+def result(tmp_path: Path) -> LintResult:
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.drop_table("users")
+        op.execute("DELETE FROM a, b")
+        """,
+        revision="abc123",
+    )
+    found = lint()
+    assert len(found.findings) == 2
+    return found
+
+
+def test_text_like_ruff(result: LintResult) -> None:
+    lines = render(result, "text").splitlines()
+    assert re.fullmatch(r"\S+abc123_rev\.py:9:5: drop-table `op\.drop_table` .+", lines[0])
+    assert re.fullmatch(r"\S+abc123_rev\.py:10:5: destructive-sql .+", lines[1])
+    assert lines[-1] == "Found 2 findings."
+
+
+def test_text_summary_forms() -> None:
+    assert render(LintResult(), "text") == "All checks passed."
+    one = LintResult(findings=[LintFinding("a.py", 1, 1, "drop-table", "m")])
+    assert render(one, "text").splitlines()[-1] == "Found 1 finding."
+    broken = LintResult(errors=[LintError("a.py", 3, "syntax error: x")])
+    assert render(broken, "text") == ""  # errors go to stderr; no false "passed"
+
+
+def test_json_schema(result: LintResult) -> None:
+    data = json.loads(render(result, "json"))
+    assert list(data) == ["findings"]
+    first = data["findings"][0]
+    assert set(first) == {"rule", "path", "line", "column", "revision", "message"}
+    assert (first["rule"], first["line"], first["column"], first["revision"]) == (
+        "drop-table",
+        9,
+        5,
+        "abc123",
+    )
+    assert json.loads(render(LintResult(), "json")) == {"findings": []}
+
+
+def test_github_annotations(result: LintResult) -> None:
+    lines = render(result, "github").splitlines()
+    assert len(lines) == 2
+    pattern = r"::error file=[^,]+abc123_rev\.py,line=(\d+),col=(\d+),title=([a-z-]+)::(.+)"
+    match = re.fullmatch(pattern, lines[0])
+    assert match is not None
+    assert match.groups()[:3] == ("9", "5", "drop-table")
+
+
+def test_github_escapes_special_characters() -> None:
+    finding = LintFinding("dir,x/a:b.py", 1, 2, "drop-table", "50% lost\nreally")
+    line = render(LintResult(findings=[finding]), "github")
+    assert (
+        line == "::error file=dir%2Cx/a%3Ab.py,line=1,col=2,title=drop-table::50%25 lost%0Areally"
+    )
+
+
+def test_sarif_structure(result: LintResult) -> None:
+    log = json.loads(render(result, "sarif"))
+    assert log["version"] == "2.1.0"
+    assert log["$schema"].endswith("sarif-2.1.0.json")
+    run = log["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "alembic-additive"
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert ids == [rule.id for rule in RULES]
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"]
+        assert rule["helpUri"].endswith(f"docs/rules/{rule['id']}.md")
+    first = run["results"][0]
+    assert first["ruleId"] == "drop-table"
+    assert ids[first["ruleIndex"]] == "drop-table"
+    assert first["message"]["text"]
+    location = first["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("abc123_rev.py")
+    assert "\\" not in location["artifactLocation"]["uri"]
+    assert location["region"] == {"startLine": 9, "startColumn": 5}
+
+
+def test_sarif_reports_unparsable_files_as_notifications() -> None:
+    broken = LintResult(errors=[LintError("a.py", 3, "syntax error: invalid syntax")])
+    run = json.loads(render(broken, "sarif"))["runs"][0]
+    assert run["results"] == []
+    invocation = run["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    note = invocation["toolExecutionNotifications"][0]
+    assert note["message"]["text"] == "syntax error: invalid syntax"
+
+
+def test_every_rule_has_a_doc_page() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "rules"
+    for rule in RULES:
+        page = docs / f"{rule.id}.md"
+        assert page.is_file(), page
+        text = page.read_text(encoding="utf-8")
+        for section in ("## Problem", "## Solution", "## How to suppress"):
+            assert section in text, (page, section)
+
+
+def test_formats_are_all_rendered(result: LintResult) -> None:
+    for fmt in FORMATS:
+        assert render(result, fmt)

@@ -1,0 +1,57 @@
+"""set-not-null: ``alter_column(..., nullable=False)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lint_support import project, rules
+
+
+def test_err_set_not_null(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(upgrade='op.alter_column("users", "email", existing_type=sa.String(), nullable=False)')
+    result = lint()
+    assert rules(result) == ["set-not-null"]
+    assert "`users.email` NOT NULL" in result.findings[0].message
+    assert "backfill" in result.findings[0].message
+
+
+def test_err_batch_and_computed_flag(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        strict = True
+        with op.batch_alter_table("users") as batch_op:
+            batch_op.alter_column("email", nullable=False)
+        op.alter_column("users", "name", nullable=not strict)
+        """
+    )
+    assert rules(lint()) == ["set-not-null", "set-not-null"]
+
+
+def test_ok_relaxing_or_leaving_nullability(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.alter_column("users", "email", nullable=True)
+        op.alter_column("users", "email", existing_nullable=False, comment="x")
+        op.add_column("users", sa.Column("n", sa.Integer(), nullable=False, server_default="0"))
+        """
+    )
+    assert rules(lint()) == []
+
+
+def test_ok_in_downgrade_only(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        """
+        def upgrade():
+            op.alter_column("users", "email", nullable=True)
+
+
+        def downgrade():
+            op.alter_column("users", "email", nullable=False)
+        """
+    )
+    assert rules(lint()) == []
+    assert rules(lint(include_downgrade=True)) == ["set-not-null"]
