@@ -1,0 +1,92 @@
+"""No output of any command, in any format, holds a URL password or a cell value.
+
+The database is the seed's clinic drift on PostgreSQL, reached through a URL carrying a
+password (trust authentication ignores it), with a distinctive token written into orphan
+columns, a model column and an orphan table. Every command and format runs; their stdout,
+stderr and written files are searched for the password and the token.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from conftest import Database
+from helpers import alembic, make_project
+
+from alembic_additive import clinic
+from alembic_additive.cli import main
+
+PASSWORD = "Pw-7f3a-Do-Not-Leak"
+TOKEN = "ZQX-cell-value-4411"
+
+
+@pytest.fixture(autouse=True)
+def fresh_models_module() -> Iterator[None]:
+    sys.modules.pop("models", None)
+    yield
+    sys.modules.pop("models", None)
+
+
+def test_no_password_and_no_value_in_any_output(make_database: object, tmp_path: Path) -> None:
+    db: Database = make_database("postgresql")  # type: ignore[operator]
+    with db.engine.begin() as conn:
+        clinic.build_database(conn)
+        conn.execute(sa.text(f"UPDATE users SET username = '{TOKEN}' WHERE id = 1"))
+        conn.execute(sa.text(f"UPDATE vitals SET blood_pressure = '{TOKEN}'"))
+        conn.execute(sa.text(f"UPDATE patients SET first_name = '{TOKEN}'"))
+        conn.execute(sa.text(f"UPDATE session SET sess = '{TOKEN}'"))
+    url = db.url.set(password=PASSWORD).render_as_string(hide_password=False)
+    project = tmp_path / "project"
+    make_project(project, url.replace("%", "%%"), clinic.MODELS_SOURCE)
+    ini = str(project / "alembic.ini")
+    outputs: list[str] = []
+
+    def cli(*args: str) -> None:
+        sys.modules.pop("models", None)
+        result = CliRunner().invoke(main, list(args))
+        outputs.extend([result.stdout, result.stderr])
+
+    for fmt in ("text", "markdown", "json"):
+        cli("audit", "-c", ini, "--format", fmt)
+    cli("audit", "-c", ini, "--format", "json", "--backup", str(tmp_path / "backup.json"))
+    cli("audit", "--url", url, "--metadata", "models:metadata")
+    for style in ("core", "declarative"):
+        cli("recover", "-c", ini, "--style", style)
+    revision = alembic(project, "revision", "--autogenerate", "-m", "sync")
+    outputs += [revision.stdout, revision.stderr]
+    for step in (("upgrade", "head"), ("check",)):
+        proc = alembic(project, *step)
+        outputs += [proc.stdout, proc.stderr]
+    cli("cleanup", "-c", ini, "-m", "drop empty")
+    for fmt in ("text", "json", "github", "sarif"):
+        cli("lint", "-c", ini, "--format", fmt, "--include-downgrade")
+    if "verify" in main.commands:
+        for fmt in ("text", "json"):
+            cli("verify", "-c", ini, "--url", url, "--format", fmt)
+        cli(
+            "verify",
+            "-c",
+            ini,
+            "--url",
+            url.replace("127.0.0.1", "127.0.0.1:1").replace(":5432", ""),
+        )
+    # a URL the server refuses: the error line must not echo the password either
+    cli(
+        "audit",
+        "--url",
+        url.replace(f"/{db.url.database}", "/no_such_database_here"),
+        "--metadata",
+        "models:metadata",
+    )
+
+    files = [p.read_text(encoding="utf-8") for p in project.rglob("*.py")]
+    files.append((tmp_path / "backup.json").read_text(encoding="utf-8"))
+    everything = "\n".join(outputs + files)
+    assert len(everything) > 10_000  # the commands really produced output
+    assert PASSWORD not in everything
+    assert TOKEN not in everything
