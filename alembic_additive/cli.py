@@ -66,6 +66,7 @@ def main(debug: bool) -> None:
       alembic-additive demo            # the whole story on a throwaway SQLite database
       alembic-additive audit           # drift between the database and the models
       alembic-additive lint            # flag data-destroying revisions
+      alembic-additive verify --url postgresql://ci@localhost/ci   # run revisions, fail on loss
     """
 
 
@@ -94,8 +95,9 @@ def _register() -> None:
     """Commands live in their own modules; this group only collects them."""
     from .audit.command import audit, cleanup, recover
     from .lint.command import lint
+    from .verify.command import verify
 
-    for command in (audit, recover, cleanup, lint):
+    for command in (audit, recover, cleanup, lint, verify):
         main.add_command(command)
 
 

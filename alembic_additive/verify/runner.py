@@ -1,0 +1,391 @@
+"""The revision loop: one connection, one revision at a time, a snapshot after each.
+
+Why not ``alembic upgrade`` with a callback: the project's ``env.py`` opens its own
+connection and decides its own transactions, so nothing outside it could keep the run in one
+transaction and roll it back. Instead this module does what ``alembic upgrade`` does, on a
+connection it owns:
+
+* ``ScriptDirectory.from_config`` reads the revision files (``env.py`` is not run);
+* an ``EnvironmentContext`` is configured on that one connection, so revisions that use
+  ``op`` (including the package's ``op.*_if_*`` operations) or ``alembic.context`` work;
+* the upgrade path is Alembic's own (``ScriptDirectory._upgrade_revs``), and the version
+  table is maintained by Alembic's ``HeadMaintainer``, so branches and merges behave exactly
+  as with ``alembic upgrade``.
+
+Transactions:
+
+* default: each revision runs in its own transaction, committed afterwards (on PostgreSQL
+  its DDL too; MySQL/MariaDB commit DDL implicitly, and Alembic does not treat SQLite's DDL
+  as transactional). ``autocommit_block()`` works as under ``alembic upgrade``;
+* ``rollback``: one outer transaction around everything, rolled back at the end. Refused,
+  before connecting, where Alembic does not consider DDL transactional. A revision that
+  would commit (``autocommit_block()``, a ``COMMIT`` statement) is stopped — or, if it got
+  through, detected by the transaction id changing — and reported as a failure.
+
+The snapshot after a revision is the snapshot before the next one: ``N`` revisions cost
+``N + 1`` snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.ddl.impl import DefaultImpl
+from alembic.operations import Operations
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import HeadMaintainer, MigrationContext, RevisionStep
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+
+from ..findings import TableRef
+from . import RevisionFailed, VerifyError, VerifyResult
+from . import seed as seeding
+from . import snapshot as snap
+
+# Statements that end the transaction. Quoted text, dollar-quoted bodies and comments are
+# blanked out first, so a function body's ``END;`` is not mistaken for one; what still gets
+# through (a COMMIT from a procedure) is caught afterwards by the transaction id check.
+_COMMITTING = re.compile(r"\s*(COMMIT|END|ROLLBACK|ABORT)(\s+(WORK|TRANSACTION))?\s*", re.I)
+_QUOTED = re.compile(
+    r"\$([A-Za-z_]\w*|)\$.*?\$\1\$|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/",
+    re.S,
+)
+
+
+def ends_transaction(statement: str) -> bool:
+    """True when one of the SQL statements in ``statement`` is COMMIT/END/ROLLBACK/ABORT."""
+    bare = _QUOTED.sub(" ", statement)
+    return any(_COMMITTING.fullmatch(part) for part in bare.split(";"))
+
+
+def run(
+    config: str | Path | Config,
+    *,
+    url: str | sa.URL | None,
+    from_rev: str | None,
+    to_rev: str,
+    rollback: bool,
+    seed_rows: int,
+    schemas: tuple[str | None, ...],
+    on_note: Callable[[str], None] | None,
+    recount_all: bool = False,
+) -> VerifyResult:
+    """See :func:`alembic_additive.verify.verify`."""
+    cfg = config if isinstance(config, Config) else _load_config(Path(config))
+    db_url = _resolve_url(cfg, url)
+    masked = db_url.render_as_string(hide_password=True)
+    try:
+        script = ScriptDirectory.from_config(cfg)
+    except Exception as error:
+        raise VerifyError(f"cannot read the revisions: {_first_line(error, db_url)}") from error
+    if rollback:
+        _refuse_rollback_without_transactional_ddl(db_url)
+
+    result = VerifyResult(url=masked, dialect=db_url.get_backend_name(), rolled_back=rollback)
+    seen_notes: set[str] = set()
+
+    def note(message: str) -> None:
+        if message not in seen_notes:
+            seen_notes.add(message)
+            result.notes.append(message)
+            if on_note is not None:
+                on_note(message)
+
+    try:
+        engine = sa.create_engine(_with_installed_driver(db_url), poolclass=sa.pool.NullPool)
+    except Exception as error:
+        raise VerifyError(f"cannot use {masked}: {_first_line(error, db_url)}") from error
+    try:
+        try:
+            connection = engine.connect()
+        except Exception as error:
+            raise VerifyError(
+                f"cannot connect to {masked}: {_first_line(error, db_url)}"
+            ) from error
+        with connection:
+            _Run(cfg, script, connection, db_url, result, note).go(
+                from_rev=from_rev,
+                to_rev=to_rev,
+                rollback=rollback,
+                seed_rows=seed_rows,
+                schemas=schemas,
+                recount_all=recount_all,
+            )
+    finally:
+        engine.dispose()
+    return result
+
+
+class _Run:
+    """One verification on one open connection."""
+
+    def __init__(
+        self,
+        config: Config,
+        script: ScriptDirectory,
+        connection: sa.Connection,
+        url: sa.URL,
+        result: VerifyResult,
+        note: Callable[[str], None],
+    ) -> None:
+        self.config = config
+        self.script = script
+        self.connection = connection
+        self.url = url
+        self.result = result
+        self.note = note
+
+    def go(
+        self,
+        *,
+        from_rev: str | None,
+        to_rev: str,
+        rollback: bool,
+        seed_rows: int,
+        schemas: tuple[str | None, ...],
+        recount_all: bool,
+    ) -> None:
+        conn = self.connection
+        outer = conn.begin() if rollback else None
+        try:
+            with EnvironmentContext(self.config, self.script) as env:
+                # Configured on a connection already inside the outer transaction, Alembic
+                # treats the transaction as external and opens none of its own.
+                env.configure(connection=conn, transaction_per_migration=True)
+                ctx = env.get_context()
+                with self._guard_commits(ctx) if rollback else contextlib.nullcontext():
+                    self._loop(ctx, from_rev, to_rev, rollback, seed_rows, schemas, recount_all)
+        finally:
+            if outer is not None:
+                outer.rollback()
+            elif conn.in_transaction():
+                conn.rollback()
+
+    def _loop(
+        self,
+        ctx: MigrationContext,
+        from_rev: str | None,
+        to_rev: str,
+        rollback: bool,
+        seed_rows: int,
+        schemas: tuple[str | None, ...],
+        recount_all: bool,
+    ) -> None:
+        conn = self.connection
+        default = conn.dialect.default_schema_name
+        # The default schema named explicitly is the default schema: count its tables once.
+        schemas = tuple(dict.fromkeys(None if s == default else s for s in schemas))
+        ctx.impl.start_migrations()
+        try:
+            heads = tuple(ctx.get_current_heads())
+        except Exception as error:
+            raise VerifyError(f"cannot read the version table: {self._line(error)}") from error
+        start = self._start(heads, from_rev)
+        self.result.start = start
+        try:
+            steps: list[RevisionStep] = self.script._upgrade_revs(to_rev, start)  # type: ignore[arg-type]
+        except Exception as error:
+            raise VerifyError(self._line(error)) from error
+        if not steps:
+            return
+        if not heads:
+            ctx._ensure_version_table()
+        maintainer = HeadMaintainer(ctx, heads)
+        exclude = _version_table_filter(ctx)
+        xid = _transaction_id(conn) if rollback else None
+
+        before = self._snapshot(conn, schemas, exclude, "before the first revision")
+        tracker = None if recount_all else snap.ChangeTracker.for_connection(conn, schemas)
+        if not rollback:
+            conn.commit()
+        for step in steps:
+            revision = step.revision.revision
+            phase = "upgrade"
+            try:
+                with (
+                    ctx.begin_transaction(_per_migration=True),
+                    # Under rollback, each revision in its own savepoint: a TRUNCATE of a
+                    # table rewritten by an earlier revision then gets a new relfilenode,
+                    # which the change tracker sees, instead of truncating in place.
+                    conn.begin_nested() if rollback else contextlib.nullcontext(),
+                ):
+                    if seed_rows:
+                        phase = "seed"
+                        before = seeding.seed_empty_tables(conn, before, seed_rows, self.note)
+                    marks = tracker.marks(conn) if tracker is not None else None
+                    phase = "upgrade"
+                    with Operations.context(ctx):
+                        step.migration_fn()
+                    maintainer.update_to_step(step)
+                    if xid is not None and _transaction_id(conn) != xid:
+                        raise VerifyError(
+                            "it committed the transaction, so its changes and those before "
+                            "it stay in the database; --rollback cannot undo that"
+                        )
+                    phase = "snapshot"
+                    unchanged: set[TableRef] = set()
+                    if tracker is not None and marks is not None:
+                        unchanged = tracker.unchanged(marks, tracker.marks(conn))
+                    after = snap.take(conn, schemas, exclude, before, unchanged)
+                if not rollback and conn.in_transaction():
+                    conn.commit()  # what ran after an autocommit_block()
+            except Exception as error:
+                message = self._line(error)
+                if phase != "upgrade":
+                    message = f"{phase}: {message}"
+                raise RevisionFailed(revision, message, self.result) from error
+            self.result.revisions.append(revision)
+            self.result.violations.extend(snap.compare(revision, before, after))
+            before = after
+
+    def _start(self, heads: tuple[str, ...], from_rev: str | None) -> tuple[str, ...]:
+        """Where the run starts: the database's heads, or ``from_rev`` if it agrees."""
+        if from_rev is None:
+            return heads
+        try:
+            wanted = tuple(
+                r.revision for r in self.script.get_revisions(from_rev) if r is not None
+            )
+        except Exception as error:
+            raise VerifyError(f"--from {from_rev}: {self._line(error)}") from error
+        if heads and set(heads) != set(wanted):
+            raise VerifyError(
+                f"the database is at {', '.join(heads)}, not at --from {from_rev}; "
+                "omit --from or stamp the database first"
+            )
+        return wanted
+
+    def _snapshot(
+        self,
+        conn: sa.Connection,
+        schemas: tuple[str | None, ...],
+        exclude: Callable[[TableRef], bool],
+        when: str,
+    ) -> snap.Snapshot:
+        try:
+            return snap.take(conn, schemas, exclude)
+        except Exception as error:
+            raise VerifyError(f"cannot count the tables {when}: {self._line(error)}") from error
+
+    def _line(self, error: BaseException) -> str:
+        return _first_line(error, self.url)
+
+    @contextlib.contextmanager
+    def _guard_commits(self, ctx: MigrationContext) -> Iterator[None]:
+        """Under ``rollback``, stop what would commit the outer transaction before it does."""
+
+        def refuse_autocommit_block() -> Any:
+            raise VerifyError(
+                "it uses autocommit_block(), which commits; --rollback cannot undo that"
+            )
+
+        def refuse_commit(
+            conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+        ) -> None:
+            if ends_transaction(statement):
+                raise VerifyError(
+                    "it ends the transaction (COMMIT/ROLLBACK); --rollback cannot undo that"
+                )
+
+        ctx.autocommit_block = refuse_autocommit_block  # type: ignore[method-assign]
+        event.listen(self.connection, "before_cursor_execute", refuse_commit)
+        try:
+            yield
+        finally:
+            event.remove(self.connection, "before_cursor_execute", refuse_commit)
+
+
+def _load_config(path: Path) -> Config:
+    if not path.is_file():
+        raise VerifyError(f"{path}: no such file (pass the project's alembic.ini with -c)")
+    return Config(str(path))
+
+
+def _resolve_url(config: Config, url: str | sa.URL | None) -> sa.URL:
+    raw = url if url is not None else config.get_main_option("sqlalchemy.url")
+    if not raw:
+        raise VerifyError("no database URL: pass --url or set sqlalchemy.url in alembic.ini")
+    try:
+        return sa.make_url(raw)
+    except Exception as error:
+        # The parse error would echo the URL, password included: say only what is wrong.
+        raise VerifyError(f"not a valid database URL: {type(error).__name__}") from error
+
+
+# The driver to use when a URL names none and SQLAlchemy's default one is not installed
+# (SQLAlchemy 2.1 defaults postgresql:// to psycopg 3; this package depends on psycopg2).
+_FALLBACK_DRIVERS = {"postgresql": "psycopg2", "mysql": "pymysql", "mariadb": "pymysql"}
+
+
+def _with_installed_driver(url: sa.URL) -> sa.URL:
+    """``postgresql://`` works with whichever of the usual drivers is installed."""
+    fallback = _FALLBACK_DRIVERS.get(url.drivername)
+    if fallback is None:
+        return url
+    try:
+        url.get_dialect().import_dbapi()
+    except ImportError:
+        candidate = url.set(drivername=f"{url.drivername}+{fallback}")
+        try:
+            candidate.get_dialect().import_dbapi()
+        except ImportError:
+            return url
+        return candidate
+    return url
+
+
+def _refuse_rollback_without_transactional_ddl(url: sa.URL) -> None:
+    """``--rollback`` only means something where Alembic runs DDL inside a transaction."""
+    try:
+        dialect = url.get_dialect()()
+        transactional = bool(DefaultImpl.get_by_dialect(dialect).transactional_ddl)
+    except Exception:
+        transactional = False
+    if not transactional:
+        raise VerifyError(
+            f"--rollback needs transactional DDL, which {url.get_backend_name()} does not "
+            "have (as Alembic runs it): use a scratch database without --rollback"
+        )
+
+
+def _version_table_filter(ctx: MigrationContext) -> Callable[[TableRef], bool]:
+    """The version table changes by design (a merge deletes a row): never count it."""
+    name: str = ctx.version_table
+    schema: str | None = ctx.version_table_schema
+    default: str | None = ctx.dialect.default_schema_name
+
+    def exclude(ref: TableRef) -> bool:
+        if ref.name != name:
+            return False
+        if schema is None:
+            return ref.schema in (None, default)
+        return ref.schema == schema
+
+    return exclude
+
+
+def _transaction_id(conn: sa.Connection) -> Any:
+    """PostgreSQL's id of the current transaction: if it changes, something committed."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return conn.execute(sa.text("SELECT txid_current()")).scalar()
+
+
+def _first_line(error: BaseException, url: sa.URL) -> str:
+    """The first line of an error, with the URL's password (if any) masked."""
+    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
+        text = f"{type(error.orig).__name__}: {error.orig}"
+    else:
+        text = str(error)
+    text = text.strip()
+    line = text.splitlines()[0].strip() if text else type(error).__name__
+    password = url.password
+    if password:
+        line = line.replace(str(password), "***")
+    return line
