@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from alembic.runtime.plugins import Plugin
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importing it here would re-enter Alembic's plugin loader
+    from alembic.runtime.plugins import Plugin
 
 
 def setup(plugin: Plugin) -> None:
