@@ -88,8 +88,28 @@ def table_code(
     call = _call(text)
     args = [ast.get_source_segment(text, a) or "" for a in call.args]
     kwargs = [ast.get_source_segment(text, k) or "" for k in call.keywords]
-    inner = ",\n    ".join([args[0], "metadata", *args[1:], *kwargs])
+    indexes = [code for code in map(index_code, _sorted_indexes(table)) if code]
+    inner = ",\n    ".join([args[0], "metadata", *args[1:], *indexes, *kwargs])
     return _for_models(f"sa.Table(\n    {inner},\n)", autogen_context)
+
+
+def _sorted_indexes(table: sa.Table) -> list[sa.Index]:
+    return sorted(table.indexes, key=lambda ix: str(ix.name or ""))
+
+
+def index_code(index: sa.Index) -> str | None:
+    """``sa.Index('name', 'a', 'b', unique=True)`` for a plain-column index; None for an
+    expression index (Alembic renders those into revisions, not into models)."""
+    names = [c.name for c in index.expressions if isinstance(c, sa.Column)]
+    if len(names) != len(index.expressions) or index.name is None:
+        return None
+    unique = ", unique=True" if index.unique else ""
+    return f"sa.Index({', '.join(repr(n) for n in [str(index.name), *names])}{unique})"
+
+
+def table_index_codes(table: sa.Table) -> list[str]:
+    """The indexes of ``table`` as model code (for declarative ``__table_args__``)."""
+    return [code for code in map(index_code, _sorted_indexes(table)) if code]
 
 
 def python_type_name(type_: sa.types.TypeEngine[Any]) -> str:

@@ -147,6 +147,7 @@ def test_recovered_code_clears_the_orphans(db: Database, tmp_path: Path) -> None
     report = json.loads(again.stdout)
     assert [c for c in report["orphan_columns"] if c["non_null"] != 0] == []
     assert [t["table"] for t in report["orphan_tables"]] == ["dashboards"]
+    assert report["orphan_indexes"] == []  # the session table's index was recovered too
     assert report["type_mismatches"] == []
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,20 @@ def _x(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+@contextlib.contextmanager
+def quiet_logs() -> Iterator[None]:
+    """The report is the output: Alembic's INFO lines (hundreds on a large schema, from the
+    project's own logging setup) are held back unless ``--debug``; warnings still show."""
+    if click.get_current_context().find_root().params.get("debug"):
+        yield
+        return
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def compare(
     config_file: str, name: str, x_args: tuple[str, ...], url: str | None, metadata_path: str | None
 ) -> Any:
@@ -71,8 +87,10 @@ def compare(
     if url or metadata_path:
         if not (url and metadata_path):
             raise UsageError("standalone mode needs both --url and --metadata")
-        return compare_standalone(url, metadata_path)
-    return compare_project(load_config(config_file, name), _x(x_args))
+        with quiet_logs():
+            return compare_standalone(url, metadata_path)
+    with quiet_logs():
+        return compare_project(load_config(config_file, name), _x(x_args))
 
 
 def load_config(config_file: str, name: str) -> Any:
@@ -172,7 +190,8 @@ def audit(
     from .report import build_report
 
     comparison = compare(config_file, name, x_args, url, metadata_path)
-    verdict = comparison.verdict(_Progress(fmt != "json"))
+    with quiet_logs():
+        verdict = comparison.verdict(_Progress(fmt != "json"))
     report = build_report(comparison, verdict)
     _emit(FORMATS[fmt](report), output)
     if backup is not None:
@@ -239,7 +258,9 @@ def recover(
     from .recover import recovery_code
 
     comparison = compare(config_file, name, x_args, url, metadata_path)
-    code = recovery_code(comparison.verdict(_Progress(True)), comparison.dialect, style)
+    with quiet_logs():
+        verdict = comparison.verdict(_Progress(True))
+    code = recovery_code(verdict, comparison.dialect, style)
     _emit(code, output)
     sys.exit(EXIT_OK)
 
@@ -274,7 +295,8 @@ def cleanup(config_file: str, name: str, x_args: tuple[str, ...], message: str) 
 
     from .cleanup import write_cleanup
 
-    result = write_cleanup(load_config(config_file, name), message, _x(x_args))
+    with quiet_logs():
+        result = write_cleanup(load_config(config_file, name), message, _x(x_args))
     if result.revision is None:
         click.echo("Nothing to clean up: no orphan is empty.")
     else:

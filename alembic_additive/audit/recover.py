@@ -138,8 +138,11 @@ def _declarative(
     for t in sorted(tables, key=lambda t: str(t.table)):
         cls = _class_name(t.table.name)
         out += ["", "", f"class {cls}(Base):", f"    __tablename__ = {t.table.name!r}"]
+        table_args = [f"{code}," for code in render.table_index_codes(t.reflected)]
         if t.table.schema:
-            out.append(f"    __table_args__ = {{'schema': {t.table.schema!r}}}")
+            table_args.append(f"{{'schema': {t.table.schema!r}}},")
+        if table_args:
+            out.append(f"    __table_args__ = ({' '.join(table_args)})")
         out.append("")
         pk = {c.name for c in t.reflected.primary_key.columns}
         for col in t.reflected.columns:

@@ -249,9 +249,7 @@ class _Run:
         if from_rev is None:
             return heads
         try:
-            wanted = tuple(
-                r.revision for r in self.script.get_revisions(from_rev) if r is not None
-            )
+            wanted = tuple(r.revision for r in self.script.get_revisions(from_rev) if r is not None)
         except Exception as error:
             raise VerifyError(f"--from {from_rev}: {self._line(error)}") from error
         if heads and set(heads) != set(wanted):

@@ -198,9 +198,7 @@ def compare(revision: str, before: Snapshot, after: Snapshot) -> list[Violation]
             continue
         rows_lost = max(0, old.rows - new.rows)
         if rows_lost:
-            found.append(
-                Violation(revision, LossKind.ROWS_LOST, table, None, old.rows, new.rows)
-            )
+            found.append(Violation(revision, LossKind.ROWS_LOST, table, None, old.rows, new.rows))
         for column, count in old.non_null.items():
             now = new.non_null.get(column)
             if now is None:
@@ -208,7 +206,5 @@ def compare(revision: str, before: Snapshot, after: Snapshot) -> list[Violation]
                     Violation(revision, LossKind.COLUMN_REMOVED, table, column, count, None)
                 )
             elif count - now > rows_lost:
-                found.append(
-                    Violation(revision, LossKind.VALUES_LOST, table, column, count, now)
-                )
+                found.append(Violation(revision, LossKind.VALUES_LOST, table, column, count, now))
     return found
