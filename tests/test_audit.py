@@ -295,7 +295,9 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(lines) == 1 and message in lines[0], result.output
 
 
-def test_errors_from_the_project_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_errors_from_the_project_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.ini").write_text("[alembic\nfoo")
     result = CliRunner().invoke(main, ["audit", "-c", "broken.ini"])
@@ -308,11 +310,62 @@ def test_errors_from_the_project_are_one_line(tmp_path: Path, monkeypatch: pytes
     make_project(project, "postgresql+psycopg2://u:S3cretPw@127.0.0.1:1/x", clinic.MODELS_SOURCE)
     result = CliRunner().invoke(main, ["audit", "-c", str(project / "alembic.ini")])
     assert result.exit_code == 2 and "S3cretPw" not in result.output
-    assert result.output.strip().splitlines()[-1].startswith("alembic-additive: error: (psycopg2.OperationalError)")
+    assert (
+        result.output.strip()
+        .splitlines()[-1]
+        .startswith("alembic-additive: error: (psycopg2.OperationalError)")
+    )
     env = project / "migrations" / "env.py"
-    env.write_text(env.read_text().replace("from models import metadata as target_metadata", "target_metadata = None"))
-    (project / "alembic.ini").write_text((project / "alembic.ini").read_text().replace(
-        "postgresql+psycopg2://u:S3cretPw@127.0.0.1:1/x", f"sqlite:///{tmp_path / 'x.db'}"))
+    env.write_text(
+        env.read_text().replace(
+            "from models import metadata as target_metadata", "target_metadata = None"
+        )
+    )
+    (project / "alembic.ini").write_text(
+        (project / "alembic.ini")
+        .read_text()
+        .replace("postgresql+psycopg2://u:S3cretPw@127.0.0.1:1/x", f"sqlite:///{tmp_path / 'x.db'}")
+    )
     result = CliRunner().invoke(main, ["audit", "-c", str(project / "alembic.ini")])
     assert result.exit_code == 2
     assert "does not provide a MetaData object" in result.output.strip().splitlines()[-1]
+
+
+def test_progress_bar_only_on_an_interactive_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from alembic_additive.audit.command import _Progress
+    from alembic_additive.findings import TableRef
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Tty()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    bar = _Progress(True)
+    bar(1, 4, TableRef(None, "vitals"))
+    bar(4, 4, TableRef(None, "vitals"))
+    assert "counting [#######" in terminal.getvalue() and "1/4 vitals" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\n")
+    quiet = Tty()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    _Progress(False)(1, 4, TableRef(None, "vitals"))  # --format json
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    _Progress(True)(1, 4, TableRef(None, "vitals"))  # not a terminal
+    assert quiet.getvalue() == "" and pipe.getvalue() == ""
+
+
+def test_env_py_that_raises_is_one_line(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    make_project(project, f"sqlite:///{tmp_path / 'x.db'}", clinic.MODELS_SOURCE)
+    env = project / "migrations" / "env.py"
+    env.write_text(env.read_text() + '\nraise RuntimeError("env.py failed on purpose")\n')
+    result = CliRunner().invoke(main, ["audit", "-c", str(project / "alembic.ini")])
+    assert result.exit_code == 2
+    assert (
+        result.output.strip().splitlines()[-1]
+        == "alembic-additive: error: env.py failed on purpose"
+    )
+    assert "Traceback" not in result.output

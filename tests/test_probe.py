@@ -654,3 +654,26 @@ def test_a_failing_count_is_unknown_not_fatal(db: Database) -> None:
         failed = bad.tables[TableRef(None, "t")]
         assert failed.rows is None and failed.non_null == {"nope": None} and failed.error
         assert not failed.timed_out
+
+
+def test_unknown_dialect_falls_back_with_a_warning(
+    make_database: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A dialect the probe has no timeout recipe for is counted plainly, with a warning."""
+    db: Database = make_database("sqlite")  # type: ignore[operator]
+    md = sa.MetaData()
+    t = sa.Table("t", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))
+    md.create_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(t.insert(), [{"v": 1}, {"v": None}, {"v": 3}])
+    with db.engine.connect() as conn:
+        conn.dialect.name = "somedb"  # as a third-party dialect would call itself
+        try:
+            with caplog.at_level("WARNING"):
+                counted = probe.measure(
+                    conn, [probe.Request(TableRef(None, "t"), non_null={"v"})], "exact", 30
+                )
+        finally:
+            del conn.dialect.name
+    assert counted.tables[TableRef(None, "t")].non_null == {"v": 2}
+    assert "No statement timeout for dialect 'somedb'" in caplog.text
