@@ -425,3 +425,10 @@ def _clean(sql: str) -> str:
 
 def _snippet(sql: str) -> str:
     return _clean(sql)
+
+
+# Shared with alembic_additive.verify (which must spot COMMIT statements in raw SQL): the
+# same tokenizer, so quoted text, dollar-quoted bodies and comments are never mistaken for
+# keywords anywhere in the package.
+tokenize = _tokenize
+split_statements = _statements

@@ -29,7 +29,6 @@ The snapshot after a revision is the snapshot before the next one: ``N`` revisio
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,20 +47,28 @@ from . import RevisionFailed, VerifyError, VerifyResult
 from . import seed as seeding
 from . import snapshot as snap
 
-# Statements that end the transaction. Quoted text, dollar-quoted bodies and comments are
-# blanked out first, so a function body's ``END;`` is not mistaken for one; what still gets
-# through (a COMMIT from a procedure) is caught afterwards by the transaction id check.
-_COMMITTING = re.compile(r"\s*(COMMIT|END|ROLLBACK|ABORT)(\s+(WORK|TRANSACTION))?\s*", re.I)
-_QUOTED = re.compile(
-    r"\$([A-Za-z_]\w*|)\$.*?\$\1\$|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/",
-    re.S,
-)
+# Statements that end the transaction. They are found with sqlglot's tokenizer (the one
+# lint uses), so a function body's ``END;``, a string or a comment is never mistaken for
+# one; what still gets through (a COMMIT from a procedure) is caught afterwards by the
+# transaction id check.
+_ENDING = frozenset({"COMMIT", "END", "ROLLBACK", "ABORT"})
+_QUALIFIERS = frozenset({"WORK", "TRANSACTION"})
 
 
 def ends_transaction(statement: str) -> bool:
     """True when one of the SQL statements in ``statement`` is COMMIT/END/ROLLBACK/ABORT."""
-    bare = _QUOTED.sub(" ", statement)
-    return any(_COMMITTING.fullmatch(part) for part in bare.split(";"))
+    from ..lint.sql import split_statements, tokenize
+
+    tokens = tokenize(statement, "postgres")
+    if tokens is None:  # not SQL the tokenizer reads: the transaction id check remains
+        return False
+    for part in split_statements(tokens):
+        if any(t.token_type.name.endswith("STRING") for t in part):
+            continue
+        words = [t.text.upper() for t in part]
+        if 1 <= len(words) <= 2 and words[0] in _ENDING and set(words[1:]) <= _QUALIFIERS:
+            return True
+    return False
 
 
 def run(

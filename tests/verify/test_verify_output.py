@@ -91,3 +91,11 @@ def test_statements_that_end_the_transaction() -> None:
     assert not ends_transaction("CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE sql")
     assert not ends_transaction("CREATE FUNCTION f() RETURNS int AS 'BEGIN RETURN 1; END;' LANGUAGE sql")
     assert not ends_transaction("UPDATE t SET a = 1 -- and then commit;")
+
+
+def test_strings_and_comments_that_read_like_commit_are_not_commits() -> None:
+    assert not ends_transaction("'COMMIT'")
+    assert not ends_transaction("SELECT 'x'; /* commit; */ SELECT 1")
+    assert not ends_transaction("INSERT INTO log (msg) VALUES ('rollback')")
+    assert ends_transaction("ABORT")
+    assert ends_transaction("commit work")
