@@ -10,6 +10,7 @@ Exit codes, the same for every command:
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +50,24 @@ def handle_errors(fn: F) -> F:
             ctx.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def emit(
+    text: str, *, bold_lines: Callable[[str], bool] | None = None, marks: tuple[str, ...] = ()
+) -> None:
+    """Print a report. On a terminal, headings (``bold_lines``) are bold and ``marks`` (rule
+    ids) red; click strips the styles when the output is not a terminal, and ``NO_COLOR``
+    turns them off everywhere."""
+    color = False if os.environ.get("NO_COLOR") else None
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if bold_lines is not None and bold_lines(line):
+            line = click.style(line.rstrip("\n"), bold=True) + ("\n" if line.endswith("\n") else "")
+        for mark in marks:
+            if f" {mark} " in line:
+                line = line.replace(f" {mark} ", f" {click.style(mark, fg='red', bold=True)} ", 1)
+        lines.append(line)
+    click.echo("".join(lines), nl=False, color=color)
 
 
 class _Group(click.Group):

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..cli import EXIT_ERROR, EXIT_FOUND, EXIT_OK, UsageError, handle_errors
+from ..cli import EXIT_ERROR, EXIT_FOUND, EXIT_OK, UsageError, emit, handle_errors
 from ..findings import TableRef
 
 _project_options = [
@@ -130,9 +130,14 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _is_heading(line: str) -> bool:
+    """Section titles of the text and markdown reports."""
+    return line.startswith("#") or (line.rstrip().endswith(":") and not line.startswith(" "))
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        emit(text, bold_lines=_is_heading)
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)

@@ -95,7 +95,11 @@ def _run(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade:
         alembic_ini=project_ini if config.baseline else None,
     )
     report = render(result, fmt)
-    if report:
+    if report and fmt == "text":
+        from ..cli import emit
+
+        emit(report + "\n", marks=tuple(sorted({f.rule for f in result.findings})))
+    elif report:
         click.echo(report)
     for error in result.errors:
         click.echo(str(error), err=True)
