@@ -216,3 +216,75 @@ def test_check_scans_nothing_and_revision_counts_once(sqlite_db: Database, tmp_p
         sys.modules.pop("models", None)
     upgrade = function_source(only_revision(tmp_path), "upgrade")
     assert "# patients.legacy: 1 non-null value(s) in 2 rows" in upgrade
+
+
+def test_a_timed_out_probe_still_gives_a_safe_revision(
+    make_database: object, tmp_path: Path
+) -> None:
+    """A table too large to count in time: its orphan reads "unknown (timed out)", its drop
+    is still suppressed, and a NOT NULL column for it is still added nullable."""
+    db: Database = make_database("postgresql")  # type: ignore[operator]
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE patients (id serial PRIMARY KEY, name varchar(100), legacy varchar(20))"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO patients (name, legacy) SELECT 'p', 'x' FROM generate_series(1, 400000)"
+            )
+        )
+        conn.execute(sa.text("CREATE TABLE old_reports (id serial PRIMARY KEY)"))
+    make_project(tmp_path, db.ini_url, MODELS, "            additive_probe_timeout=0.001,\n")
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    revision = only_revision(tmp_path)
+    upgrade = function_source(revision, "upgrade")
+    assert (
+        "# patients.legacy: unknown (timed out) non-null value(s) in unknown (timed out) rows"
+        in upgrade
+    )
+    assert "NOT NULL without a server default on a table with unknown (timed out) row(s)" in upgrade
+    assert not [c for c in op_calls(revision, "upgrade") if c.startswith("drop")]
+    alembic(tmp_path, "upgrade", "head")
+    cols = {c["name"]: c for c in sa.inspect(db.engine).get_columns("patients")}
+    assert "legacy" in cols and cols["status"]["nullable"] is True
+
+
+def test_wrong_credentials_are_one_line(make_database: object, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from alembic_additive.cli import main
+
+    db: Database = make_database("mysql")  # type: ignore[operator]
+    url = db.url.set(username="nobody_here", password="Wrong-Pw-1").render_as_string(
+        hide_password=False
+    )
+    make_project(tmp_path, url, MODELS)
+    result = CliRunner().invoke(main, ["audit", "-c", str(tmp_path / "alembic.ini")])
+    assert result.exit_code == 2
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith(
+        'alembic-additive: error: (pymysql.err.OperationalError) (1045, "Access denied'
+    )
+    assert "Wrong-Pw-1" not in result.output
+
+
+def test_offline_sql_mode(sqlite_db: Database, tmp_path: Path) -> None:
+    """``alembic upgrade --sql`` prints the additive DDL; a guarded downgrade cannot count
+    offline, so it refuses with one line unless forced."""
+    drifted(sqlite_db.engine)
+    make_project(tmp_path, sqlite_db.ini_url, MODELS)
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x", "--rev-id", "r1")
+    before = dump(sqlite_db.engine)
+    sql = alembic(tmp_path, "upgrade", "head", "--sql")
+    assert "ALTER TABLE patients ADD COLUMN status VARCHAR(20)" in sql.stdout
+    refused = alembic(tmp_path, "downgrade", "r1:base", "--sql", check=False)
+    assert refused.returncode != 0
+    assert (
+        "cannot check that patients.status is empty in --sql mode"
+        in refused.stdout + refused.stderr
+    )
+    forced = alembic(tmp_path, "-x", "additive_force=1", "downgrade", "r1:base", "--sql")
+    assert "ALTER TABLE patients DROP COLUMN status" in forced.stdout
+    assert dump(sqlite_db.engine) == before  # offline mode touched nothing

@@ -1,0 +1,45 @@
+"""verify with hostile identifiers: quoted by SQLAlchemy, counted right, named exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Database
+from helpers import alembic
+from verify_support import new_project, triples
+
+TABLE = 'Order "Items"; --'
+COLUMN = "größe select"
+
+
+def test_hostile_names_are_counted_and_reported(tmp_path: Path, db: Database) -> None:
+    project = new_project(tmp_path, db)
+    project.revision(
+        "r1",
+        None,
+        f"""
+        t = op.create_table(
+            {TABLE!r},
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column({COLUMN!r}, sa.String(20), nullable=True),
+        )
+        op.bulk_insert(t, [{{"id": i, {COLUMN!r}: "v"}} for i in range(1, 5)])
+        """,
+    )
+    project.revision(
+        "r2",
+        "r1",
+        f"""
+        t = sa.table({TABLE!r}, sa.column("id"), sa.column({COLUMN!r}))
+        op.execute(t.update().where(t.c.id > 2).values({{{COLUMN!r}: None}}))
+        op.execute(t.delete().where(t.c.id == 4))
+        """,
+    )
+    alembic(project.folder, "upgrade", "r1")
+
+    result = project.verify()
+
+    assert triples(result) == [
+        ("r2", "rows-lost", TABLE, None, 4, 3),
+        ("r2", "values-lost", TABLE, COLUMN, 4, 2),
+    ]
