@@ -119,24 +119,45 @@ def from_mapping(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
     return out
 
 
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` (a file or a folder)."""
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate_dir in (folder, *folder.parents):
+        candidate = candidate_dir / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def tool_section(start: Path) -> tuple[Path | None, Mapping[str, Any]]:
+    """``[tool.alembic_additive]`` of the nearest pyproject.toml, and that file's path.
+
+    Shared by the plugin's settings and the lint settings (its ``lint`` subtable), so both
+    find the same file and report a broken one the same way.
+    """
+    candidate = find_pyproject(start)
+    if candidate is None:
+        return None, {}
+    try:
+        with candidate.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise OptionsError(f"{candidate}: not valid TOML ({exc})") from None
+    tool = data.get("tool", {})
+    section = tool.get("alembic_additive", {}) if isinstance(tool, Mapping) else {}
+    if not isinstance(section, Mapping):
+        raise OptionsError(f"{candidate} [tool.alembic_additive]: expected a table")
+    return candidate, section
+
+
 def read_pyproject(start: Path | None) -> dict[str, Any]:
     """``[tool.alembic_additive]`` from the nearest pyproject.toml at or above ``start``."""
     if start is None:
         return {}
-    for folder in [start, *start.parents]:
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                with candidate.open("rb") as fh:
-                    data = tomllib.load(fh)
-            except tomllib.TOMLDecodeError as exc:
-                raise OptionsError(f"{candidate}: not valid TOML ({exc})") from None
-            tool = data.get("tool", {})
-            section = tool.get("alembic_additive", {}) if isinstance(tool, Mapping) else {}
-            if not isinstance(section, Mapping):
-                raise OptionsError(f"{candidate} [tool.alembic_additive]: expected a table")
-            return from_mapping(section, f"{candidate} [tool.alembic_additive]")
-    return {}
+    path, section = tool_section(start)
+    return from_mapping(section, f"{path} [tool.alembic_additive]") if path else {}
 
 
 def resolve(configure_opts: Mapping[str, Any], config_file: str | None) -> Options:

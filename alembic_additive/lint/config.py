@@ -28,9 +28,9 @@ from .model import SuppressionComment
 from .rules import BY_ID
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    pass  # type: ignore[import-not-found, unused-ignore]
 
 SECTION = "[tool.alembic_additive.lint]"
 MARKER = "additive:"
@@ -54,29 +54,17 @@ class LintConfig:
 DEFAULT_CONFIG = LintConfig()
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` at or above ``start`` (a file or a folder)."""
-    folder = start.resolve()
-    if not folder.is_dir():
-        folder = folder.parent
-    for candidate_dir in (folder, *folder.parents):
-        candidate = candidate_dir / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def load_config(start: Path) -> LintConfig:
     """Read ``[tool.alembic_additive.lint]`` from the nearest pyproject.toml above ``start``."""
-    path = find_pyproject(start)
+    from ..options import OptionsError, tool_section
+
+    try:
+        path, tool = tool_section(start)
+    except OptionsError as exc:
+        raise LintConfigError(str(exc)) from None
     if path is None:
         return DEFAULT_CONFIG
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise LintConfigError(f"{path}: cannot read ({exc})") from None
-    section = data.get("tool", {}).get("alembic_additive", {}).get("lint", {})
+    section = tool.get("lint", {})
     if not isinstance(section, Mapping):
         raise LintConfigError(f"{path} {SECTION}: expected a table")
     return from_mapping(section, f"{path} {SECTION}")
