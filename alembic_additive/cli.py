@@ -95,7 +95,8 @@ def main(debug: bool) -> None:
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder to build the demo in (default: a new temporary folder).",
+    help="Folder to build the demo in, e.g. `--dir .` for the current one; it must not hold "
+    "an Alembic project (default: a new temporary folder).",
 )
 @handle_errors
 def demo(directory: Path | None) -> None:

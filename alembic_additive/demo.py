@@ -46,8 +46,11 @@ def run_demo(directory: Path | None, echo: Callable[[str], None] = print) -> int
     folder = (
         Path(tempfile.mkdtemp(prefix="alembic-additive-demo-")) if directory is None else directory
     )
-    if (folder / "alembic.ini").exists() or (folder / "clinic.db").exists():
-        raise DemoError(f"{folder} already holds a demo; pick an empty folder")
+    taken = [
+        n for n in ("alembic.ini", "clinic.db", "models.py", "migrations") if (folder / n).exists()
+    ]
+    if taken:
+        raise DemoError(f"{folder} already has {', '.join(taken)}; pick an empty folder")
     folder.mkdir(parents=True, exist_ok=True)
     db = (folder / "clinic.db").resolve()
     url = f"sqlite:///{db}"

@@ -45,9 +45,19 @@ def test_demo_refuses_a_used_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        f"alembic-additive: error: {tmp_path} already holds a demo; pick an empty folder"
+        f"alembic-additive: error: {tmp_path} already has alembic.ini; pick an empty folder"
     ]
     assert (tmp_path / "alembic.ini").read_text() == "[alembic]\n"
+
+
+def test_demo_never_overwrites_a_project(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text("# mine\n")
+    (tmp_path / "migrations").mkdir()
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "already has models.py, migrations; pick an empty folder" in result.output
+    assert (tmp_path / "models.py").read_text() == "# mine\n"
+    assert not (tmp_path / "clinic.db").exists()
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
