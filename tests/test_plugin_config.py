@@ -288,3 +288,29 @@ def test_offline_sql_mode(sqlite_db: Database, tmp_path: Path) -> None:
     forced = alembic(tmp_path, "-x", "additive_force=1", "downgrade", "r1:base", "--sql")
     assert "ALTER TABLE patients DROP COLUMN status" in forced.stdout
     assert dump(sqlite_db.engine) == before  # offline mode touched nothing
+
+
+def test_only_findings_revision_can_be_skipped_as_the_faq_says(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "patients", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("legacy", sa.Text)
+    )
+    md.create_all(sqlite_db.engine)
+    models = 'import sqlalchemy as sa\nmetadata = sa.MetaData()\nsa.Table("patients", metadata, sa.Column("id", sa.Integer, primary_key=True))\n'
+    plain = tmp_path / "plain"
+    make_project(plain, sqlite_db.ini_url, models)
+    alembic(plain, "revision", "--autogenerate", "-m", "x")
+    upgrade = function_source(only_revision(plain), "upgrade")
+    assert upgrade.endswith("    # ### end alembic-additive ###\n    pass")
+    compile(only_revision(plain).read_text(), "r.py", "exec")
+    skipping = tmp_path / "skipping"
+    make_project(
+        skipping,
+        sqlite_db.ini_url,
+        models,
+        "            process_revision_directives=lambda c, r, d: d.clear() if not d[0].upgrade_ops.as_diffs() else None,\n",
+    )
+    alembic(skipping, "revision", "--autogenerate", "-m", "x")
+    assert not list((skipping / "migrations" / "versions").glob("*.py"))
