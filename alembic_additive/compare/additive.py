@@ -9,7 +9,8 @@ data are read (a NOT NULL to tighten, a NOT NULL column to add to a table that m
 rows): that is all ``alembic check`` needs. The counts that only inform the revision's
 comments (orphan columns and tables, values that would not fit) are taken when the revision
 is rendered, on a new connection from the same engine, so ``alembic check`` never pays for
-them.
+them. An async engine cannot be reconnected once its event loop is gone, so there every
+count is taken while comparing.
 """
 
 from __future__ import annotations
@@ -93,7 +94,13 @@ def additive(
         raise CommandError(f"alembic-additive: {exc}") from None
 
     requests = probe.requests_for(found)
-    urgent = {f.table for f in found.items if policy.needs_counts(f)}
+    connection = autogen_context.connection
+    if connection is not None and connection.dialect.is_async:
+        # an async engine (Alembic's async template) cannot be reconnected from outside
+        # its event loop once env.py is done: count everything while we are inside it
+        urgent = {r.table for r in requests}
+    else:
+        urgent = {f.table for f in found.items if policy.needs_counts(f)}
     now = probe.measure(
         autogen_context.connection,
         [r for r in requests if r.table in urgent],
@@ -105,7 +112,6 @@ def additive(
     upgrade_ops.info[VERDICT_KEY] = verdict
     _summary(verdict)
 
-    connection = autogen_context.connection
     pending = PendingVerdict(
         found,
         opts,
