@@ -153,3 +153,28 @@ def test_offline_sql(dialect: str, expected: str) -> None:
     )
     Operations(forced).drop_column_if_empty("items", "note")
     assert "DROP COLUMN note" in buf.getvalue()
+
+
+def test_ensure_empty_counts_each_table_once(op: Operations) -> None:
+    op.add_column_if_not_exists("items", sa.Column("a", sa.Text(), nullable=True))
+    op.add_column_if_not_exists("items", sa.Column("b", sa.Text(), nullable=True))
+    statements: list[str] = []
+    bind = op.get_bind()
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(bind, "before_cursor_execute", record)
+    try:
+        op.ensure_empty(
+            columns=[(None, "items", "a"), (None, "items", "b"), (None, "items", "gone")]
+        )
+        op.get_bind().execute(sa.text("UPDATE items SET b = 'x' WHERE label = 'a'"))
+        with pytest.raises(
+            RefusedDrop,
+            match=r"data appeared since the audit in: items\.b \(1 value\(s\)\); nothing was dropped",
+        ):
+            op.ensure_empty(columns=[(None, "items", "a"), (None, "items", "b")])
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", record)
+    assert len([s for s in statements if "count(" in s.lower()]) == 2  # one per call, per table

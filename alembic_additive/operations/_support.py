@@ -105,6 +105,18 @@ def count(
     return int(value or 0)
 
 
+def count_columns(
+    operations: Operations, table: str, schema: str | None, columns: list[str]
+) -> dict[str, int]:
+    """Non-null values of several columns of one table, in one SELECT."""
+    if not columns:
+        return {}
+    t = sa.table(table, *(sa.column(c) for c in columns), schema=schema)
+    stmt = sa.select(*(sa.func.count(t.c[c]) for c in columns)).select_from(t)
+    row = operations.get_bind().execute(stmt).one()
+    return {c: int(v or 0) for c, v in zip(columns, row, strict=True)}
+
+
 def literal_default(column: sa.Column[Any]) -> str | None:
     """The server default of ``column`` when it is a plain literal (``'0'``, ``'draft'``).
 

@@ -60,13 +60,20 @@ def ensure_empty(operations: Operations, operation: EnsureEmptyOp) -> None:
             f"pass -x {_support.FORCE_FLAG}=1 to emit the DROPs anyway"
         )
     held: list[str] = []
+    insp = _support.inspector(operations)  # one reflection pass, one count per table
+    by_table: dict[tuple[str | None, str], list[str]] = {}
     for schema, table, column in operation.columns:
-        if _support.column_exists(operations, table, column, schema):
-            n = _support.count(operations, table, schema, column)
+        by_table.setdefault((schema, table), []).append(column)
+    for (schema, table), wanted in by_table.items():
+        if not insp.has_table(table, schema=schema):
+            continue
+        present = {c["name"] for c in insp.get_columns(table, schema=schema)}
+        columns = [c for c in wanted if c in present]
+        for column, n in _support.count_columns(operations, table, schema, columns).items():
             if n:
                 held.append(f"{_support.qualified(table, schema, column)} ({n} value(s))")
     for schema, table in operation.tables:
-        if _support.table_exists(operations, table, schema):
+        if insp.has_table(table, schema=schema):
             n = _support.count(operations, table, schema, None)
             if n:
                 held.append(f"{_support.qualified(table, schema)} ({n} row(s))")
