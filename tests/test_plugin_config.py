@@ -264,9 +264,9 @@ def test_wrong_credentials_are_one_line(make_database: object, tmp_path: Path) -
     result = CliRunner().invoke(main, ["audit", "-c", str(tmp_path / "alembic.ini")])
     assert result.exit_code == 2
     line = result.output.strip().splitlines()[-1]
-    assert line.startswith(
-        'alembic-additive: error: (pymysql.err.OperationalError) (1045, "Access denied'
-    )
+    # 1045 or 1698, depending on which accounts the server has: both say "Access denied"
+    assert line.startswith("alembic-additive: error: (pymysql.err.OperationalError) (")
+    assert "Access denied for user 'nobody_here'" in line
     assert "Wrong-Pw-1" not in result.output
 
 
