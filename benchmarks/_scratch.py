@@ -1,12 +1,19 @@
-"""Shared by the benchmark scripts: a throw-away PostgreSQL database per run."""
+"""Shared by the benchmark scripts: a throw-away PostgreSQL database per run, and the
+pair of Alembic projects (with and without the plugin) they compare."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
+
+from alembic_additive import scaffold
+
+PLUGIN_LINE = '            autogenerate_plugins=["alembic.autogenerate.*", "alembic_additive"],\n'
 
 
 @contextmanager
@@ -26,3 +33,19 @@ def scratch_database(admin_url: sa.URL, keep: bool, prefix: str) -> Iterator[sa.
             with admin.connect() as conn:
                 conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
         admin.dispose()
+
+
+def plugin_and_plain_projects(root: Path, url: sa.URL, models: str) -> tuple[Path, Path]:
+    """``root/plugin`` (the scaffold, plugin on) and ``root/plain`` (the same project without
+    the ``autogenerate_plugins=...`` line); returns their alembic.ini paths (plugin, plain)."""
+    ini_url = url.render_as_string(hide_password=False).replace("%", "%%")
+    plugin_ini = scaffold.write_project(
+        root / "plugin", ini_url, models, alembic_log_level="WARNING"
+    )
+    shutil.copytree(root / "plugin", root / "plain")
+    env = root / "plain" / "migrations" / "env.py"
+    text = env.read_text(encoding="utf-8")
+    if PLUGIN_LINE not in text:
+        raise SystemExit("scaffold's env.py changed: the autogenerate_plugins line is missing")
+    env.write_text(text.replace(PLUGIN_LINE, ""), encoding="utf-8")
+    return plugin_ini, root / "plain" / "alembic.ini"

@@ -58,7 +58,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import textwrap
@@ -69,11 +68,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from _scratch import scratch_database
+from _scratch import plugin_and_plain_projects, scratch_database
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 MB = 1024 * 1024
-PLUGIN_LINE = '            autogenerate_plugins=["alembic.autogenerate.*", "alembic_additive"],\n'
 
 #: (a) columns of every table: (name, SQL type, SQLAlchemy type in models.py, value from g).
 COLUMNS = (
@@ -413,18 +411,12 @@ def write_projects(root: Path, url: sa.URL, models: str, verify_table: str) -> t
     ``plain/``: the plugin project without the ``autogenerate_plugins=...`` line."""
     from alembic_additive import scaffold
 
+    plugin, _plain = plugin_and_plain_projects(root, url, models)
     ini_url = url.render_as_string(hide_password=False).replace("%", "%%")
-    plugin = scaffold.write_project(root / "plugin", ini_url, models, alembic_log_level="WARNING")
     empty = "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n"
     chain = scaffold.write_project(root / "chain", ini_url, empty, alembic_log_level="WARNING")
     revision = root / "chain" / "migrations" / "versions" / "r01.py"
     revision.write_text(VERIFY_REVISION.format(table=verify_table), encoding="utf-8")
-    shutil.copytree(root / "plugin", root / "plain")
-    env = root / "plain" / "migrations" / "env.py"
-    text = env.read_text(encoding="utf-8")
-    if PLUGIN_LINE not in text:
-        raise SystemExit("scaffold's env.py changed: the autogenerate_plugins line is missing")
-    env.write_text(text.replace(PLUGIN_LINE, ""), encoding="utf-8")
     return plugin, chain
 
 
