@@ -9,65 +9,24 @@ Exit codes, the same for every command:
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from . import __version__
 
-EXIT_OK = 0
-EXIT_FOUND = 1
-EXIT_ERROR = 2
+# re-exported: the exit codes and helpers every command shares
+from .cli_support import (
+    EXIT_ERROR,
+    EXIT_FOUND,
+    EXIT_OK,
+    UsageError,
+    emit,
+    handle_errors,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class UsageError(Exception):
-    """Bad input the user can fix; shown as one line, exit code 2."""
-
-
-def handle_errors(fn: F) -> F:
-    """Turn any exception into one line on stderr and exit 2 (traceback with --debug)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        debug = bool(ctx.find_root().params.get("debug"))
-        try:
-            return fn(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except Exception as exc:
-            if debug:
-                raise
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            click.echo(f"alembic-additive: error: {message}", err=True)
-            ctx.exit(EXIT_ERROR)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def emit(
-    text: str, *, bold_lines: Callable[[str], bool] | None = None, marks: tuple[str, ...] = ()
-) -> None:
-    """Print a report. On a terminal, headings (``bold_lines``) are bold and ``marks`` (rule
-    ids) red; click strips the styles when the output is not a terminal, and ``NO_COLOR``
-    turns them off everywhere."""
-    color = False if os.environ.get("NO_COLOR") else None
-    lines = []
-    for line in text.splitlines(keepends=True):
-        if bold_lines is not None and bold_lines(line):
-            line = click.style(line.rstrip("\n"), bold=True) + ("\n" if line.endswith("\n") else "")
-        for mark in marks:
-            if f" {mark} " in line:
-                line = line.replace(f" {mark} ", f" {click.style(mark, fg='red', bold=True)} ", 1)
-        lines.append(line)
-    click.echo("".join(lines), nl=False, color=color)
+__all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_OK", "UsageError", "emit", "handle_errors", "main"]
 
 
 class _Group(click.Group):

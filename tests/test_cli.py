@@ -87,3 +87,14 @@ def test_installed_console_script_runs_the_demo(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "both runs succeeded" in proc.stdout
     assert list(tmp_path.glob("alembic-additive-demo-*/clinic.db"))
+
+
+def test_every_command_module_imports_on_its_own() -> None:
+    """No import cycle through the group: each command module can be imported first."""
+    for module in (
+        "alembic_additive.audit.command",
+        "alembic_additive.lint.command",
+        "alembic_additive.verify.command",
+        "alembic_additive.cli",
+    ):
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..cli import EXIT_ERROR, EXIT_FOUND, EXIT_OK, UsageError, emit, handle_errors
+from ..cli_support import EXIT_ERROR, EXIT_FOUND, EXIT_OK, UsageError, emit, handle_errors
 from ..findings import TableRef
 
 _project_options = [

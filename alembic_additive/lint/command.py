@@ -1,8 +1,7 @@
 """``alembic-additive lint``: the click command around :func:`alembic_additive.lint.lint_paths`.
 
 The command only gathers inputs (paths, alembic.ini, pyproject settings), calls the library
-and maps the result to the exit codes every alembic-additive command shares. ``cli`` is
-imported inside the function because ``cli`` itself imports this module to register it.
+and maps the result to the exit codes every alembic-additive command shares.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..cli_support import EXIT_ERROR, EXIT_FOUND, EXIT_OK, emit, handle_errors
 from .output import FORMATS
 
 
@@ -44,6 +44,7 @@ class LintUsageError(ValueError):
     is_flag=True,
     help="Also lint downgrade(); by default only what upgrade() runs is checked.",
 )
+@handle_errors
 def lint(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade: bool) -> None:
     """Report operations in Alembic revision files that can destroy data.
 
@@ -69,13 +70,6 @@ def lint(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade:
     Exit codes: 0 clean, 1 findings, 2 usage error or a file that does not parse.
     Rules are documented in docs/rules/<rule-id>.md.
     """
-    from ..cli import handle_errors
-
-    handle_errors(_run)(paths, ini, fmt, include_downgrade)
-
-
-def _run(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade: bool) -> None:
-    from ..cli import EXIT_ERROR, EXIT_FOUND, EXIT_OK
     from . import lint_paths, load_config
     from .output import render
 
@@ -96,8 +90,6 @@ def _run(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade:
     )
     report = render(result, fmt)
     if report and fmt == "text":
-        from ..cli import emit
-
         emit(report + "\n", marks=tuple(sorted({f.rule for f in result.findings})))
     elif report:
         click.echo(report)

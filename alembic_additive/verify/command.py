@@ -2,8 +2,6 @@
 
 The command only gathers inputs, calls the library, prints the report and maps the result to
 the exit codes every alembic-additive command shares (0 nothing lost, 1 violations, 2 error).
-``cli`` is imported inside the functions because ``cli`` itself imports this module to
-register the command.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ from typing import IO, Any
 
 import click
 
+from ..cli_support import EXIT_FOUND, EXIT_OK, UsageError, handle_errors
 from .output import FORMATS
 
 
@@ -107,6 +106,7 @@ class _Command(click.Command):
     "transaction's statistics show as written (slower; also sees writes a revision makes "
     "through a connection of its own).",
 )
+@handle_errors
 def verify(
     ini: Path | None,
     url: str | None,
@@ -136,23 +136,6 @@ def verify(
     Exit codes: 0 nothing lost, 1 violations, 2 error (unreachable database, failing
     revision, --rollback on a dialect without transactional DDL).
     """
-    from ..cli import handle_errors
-
-    handle_errors(_run)(ini, url, from_rev, to_rev, fmt, rollback, seed_rows, schemas, recount_all)
-
-
-def _run(
-    ini: Path | None,
-    url: str | None,
-    from_rev: str | None,
-    to_rev: str,
-    fmt: str,
-    rollback: bool,
-    seed_rows: int,
-    schemas: tuple[str, ...],
-    recount_all: bool,
-) -> None:
-    from ..cli import EXIT_FOUND, EXIT_OK, UsageError
     from . import RevisionFailed
     from . import verify as run_verify
     from .output import render
