@@ -24,6 +24,17 @@ class UsageError(Exception):
     """Bad input the user can fix; shown as one line, exit code 2."""
 
 
+def one_line(exc: BaseException) -> str:
+    """The first line of an error, without the ``alembic-additive:`` prefix that the
+    plugin's own errors carry for plain ``alembic`` (the command adds its own)."""
+    text = str(exc).strip()
+    message = text.splitlines()[0] if text else type(exc).__name__
+    prefix = "alembic-additive: "
+    while message.startswith(prefix):
+        message = message[len(prefix) :]
+    return message
+
+
 def handle_errors(fn: F) -> F:
     """Turn any exception into one line on stderr and exit 2 (traceback with --debug)."""
 
@@ -38,8 +49,7 @@ def handle_errors(fn: F) -> F:
         except Exception as exc:
             if debug:
                 raise
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            click.echo(f"alembic-additive: error: {message}", err=True)
+            click.echo(f"alembic-additive: error: {one_line(exc)}", err=True)
             ctx.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +19,10 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
+from .. import urls
 from ..compare.additive import PENDING_KEY, PendingVerdict
 from ..findings import Findings, Measurements, TableRef, Verdict
+from ..findings_only import NOT_WRITING
 from ..options import Options
 
 PLUGIN = "alembic_additive"
@@ -77,8 +81,25 @@ def _from_script(
     return Comparison(pending, upgrade_ops, dialect, url)
 
 
-def masked(url: sa.URL | str) -> str:
-    return sa.make_url(url).render_as_string(hide_password=True)
+masked = urls.masked
+
+
+def _use_installed_driver(config: Config) -> str | None:
+    """Point ``sqlalchemy.url`` at an installed driver (see :mod:`alembic_additive.urls`),
+    so ``postgresql://`` in alembic.ini works as it does for ``verify``; returns the URL,
+    masked, for error messages (None when the file has none: env.py builds its own)."""
+    raw = config.get_main_option("sqlalchemy.url")
+    if not raw:
+        return None
+    try:
+        url = urls.resolve(raw)
+    except urls.URLError:
+        return None  # env.py may not use it at all; let it say what is wrong
+    if url.drivername != urls.parse(raw).drivername:
+        config.set_main_option(
+            "sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%")
+        )
+    return urls.masked(url)
 
 
 def compare_project(
@@ -115,21 +136,30 @@ def compare_project(
 
     def retrieve(rev: Any, context: MigrationContext) -> list[Any]:
         _with_plugin(context.opts)
+        if not write:
+            context.opts[NOT_WRITING] = True
         seen["dialect"] = context.dialect
         bind = context.bind
         seen["url"] = masked(bind.engine.url) if bind is not None else "?"
         revision_context.run_autogenerate(rev, context)
         return []
 
-    with EnvironmentContext(
-        config,
-        script,
-        fn=retrieve,
-        as_sql=False,
-        template_args=revision_context.template_args,
-        revision_context=revision_context,
-    ):
-        script.run_env()
+    configured_url = _use_installed_driver(config)
+    try:
+        with EnvironmentContext(
+            config,
+            script,
+            fn=retrieve,
+            as_sql=False,
+            template_args=revision_context.template_args,
+            revision_context=revision_context,
+        ):
+            script.run_env()
+    except sa.exc.DBAPIError as exc:
+        if "dialect" in seen:  # connected: a failure while comparing, not a connection error
+            raise
+        where = configured_url or "the database"
+        raise AuditError(f"cannot connect to {where}: {urls.first_line(exc)}") from None
     if "dialect" not in seen:
         raise AuditError("env.py did not run the comparison (offline mode?)")
     generated = revision_context.generated_revisions
@@ -150,7 +180,13 @@ def compare_project(
 def compare_standalone(url: str, metadata_path: str) -> Comparison:
     """No Alembic project: a URL and ``package.module:attribute`` naming a MetaData."""
     metadata = load_metadata(metadata_path)
-    engine = sa.create_engine(url)
+    try:
+        resolved = urls.resolve(url)
+        engine = sa.create_engine(resolved)
+    except urls.URLError as exc:
+        raise AuditError(str(exc)) from None
+    except Exception as exc:  # unknown dialect, driver not installed
+        raise AuditError(f"cannot use {masked(url)}: {urls.first_line(exc)}") from None
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(
@@ -163,7 +199,9 @@ def compare_standalone(url: str, metadata_path: str) -> Comparison:
             )
             script = autogenerate.produce_migrations(context, metadata)
     except sa.exc.OperationalError as exc:
-        raise AuditError(f"cannot connect to {masked(url)}: {_first_line(exc.orig)}") from None
+        raise AuditError(
+            f"cannot connect to {masked(url)}: {urls.first_line(exc, resolved)}"
+        ) from None
     return _from_script(script, engine.dialect, masked(url))
 
 
@@ -171,6 +209,7 @@ def load_metadata(path: str) -> sa.MetaData:
     module_name, _, attribute = path.partition(":")
     if not module_name or not attribute:
         raise AuditError(f"--metadata expects package.module:attribute, got {path!r}")
+    _import_from_working_directory()
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -186,9 +225,12 @@ def load_metadata(path: str) -> sa.MetaData:
     raise AuditError(f"{path} is not a SQLAlchemy MetaData (or declarative base)")
 
 
-def _first_line(exc: object) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _import_from_working_directory() -> None:
+    """``--metadata models:Base`` finds ``./models.py``, as Alembic's ``prepend_sys_path = .``
+    does for a project: the console script's own folder is on the path, the user's is not."""
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
 
 
 __all__ = ["AuditError", "CommandError", "Comparison", "compare_project", "compare_standalone"]

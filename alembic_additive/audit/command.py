@@ -69,7 +69,18 @@ def quiet_logs() -> Iterator[None]:
     """The report is the output: Alembic's INFO lines (hundreds on a large schema, from the
     project's own logging setup) are held back unless ``--debug``; warnings still show."""
     if click.get_current_context().find_root().params.get("debug"):
-        yield
+        # which driver a URL resolved to, and the like: only asked for with --debug
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-5.5s [%(name)s] %(message)s"))
+        logger = logging.getLogger("alembic.alembic_additive.urls")
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
         return
     logging.disable(logging.INFO)
     try:
@@ -162,6 +173,12 @@ def _emit(text: str, output: Path | None) -> None:
 )
 @click.option("--check", is_flag=True, help="Exit 1 when there is drift the policy would act on.")
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Like --check, and also exit 1 when the models claim what the data contradicts "
+    "(a type too narrow for the values, NOT NULL over NULLs): changes the policy suppressed.",
+)
+@click.option(
     "--backup",
     "backup",
     is_flag=False,
@@ -180,6 +197,7 @@ def audit(
     fmt: str,
     output: Path | None,
     check: bool,
+    strict: bool,
     backup: str | None,
 ) -> None:
     """Report the drift between the database and the models, with counts and decisions.
@@ -189,6 +207,7 @@ def audit(
       alembic-additive audit                      # the project in ./alembic.ini
       alembic-additive audit --format markdown -o drift.md
       alembic-additive audit --format json --check
+      alembic-additive audit --strict   # --check, and fail on models the data contradicts
       alembic-additive audit --url sqlite:///app.db --metadata app.models:Base
     """
     from .formats import FORMATS
@@ -201,7 +220,10 @@ def audit(
     _emit(FORMATS[fmt](report), output)
     if backup is not None:
         _write_backup(comparison, backup, fmt)
-    if check and report["summary"]["pending_operations"]:
+    summary = report["summary"]
+    if (check or strict) and summary["pending_operations"]:
+        sys.exit(EXIT_FOUND)
+    if strict and summary["contradicted_claims"]:
         sys.exit(EXIT_FOUND)
     sys.exit(EXIT_OK)
 
