@@ -8,6 +8,7 @@ revision, stamps base and applies it again, and proves nothing was lost.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -76,6 +77,10 @@ def run_demo(directory: Path | None, echo: Callable[[str], None] = print) -> int
         command.stamp(cfg, "base")
         command.upgrade(cfg, "head")
         echo("Applied it twice (upgrade head, stamp base, upgrade head): both runs succeeded.")
+        echo(
+            "alembic check (the orphans stay in the database and in the report above; "
+            "they are not pending operations):"
+        )
         command.check(cfg)
     finally:
         sys.modules.pop("models", None)
@@ -89,16 +94,31 @@ def run_demo(directory: Path | None, echo: Callable[[str], None] = print) -> int
     if lost:
         echo(f"DATA CHANGED in: {', '.join(lost)}")
         return 1
-    added = [f"{t}.{c}" for t, c in sorted(clinic.MISSING_COLUMNS) if c in after.get(t, {})] + [
-        t for t in sorted(clinic.MISSING_TABLES) if t in after
-    ]
-    echo(f"Added: {', '.join(added)}.")
+    columns = [f"{t}.{c}" for t, c in sorted(clinic.MISSING_COLUMNS) if c in after.get(t, {})]
+    tables = [t for t in sorted(clinic.MISSING_TABLES) if t in after]
+    echo(f"Added columns: {', '.join(columns)}.")
+    echo(f"Created tables: {', '.join(tables)}.")
     echo(
         f"Every one of the {sum(c['*'] for c in before.values())} pre-existing rows and every "
         "non-null count is unchanged; `alembic check` reports no pending operation."
     )
-    echo(f"Project: {folder}  (try: cd {folder} && alembic history)")
+    echo(f"Project: {folder}")
+    echo(f"  look around: cd {folder} && {_alembic_command()} history")
+    if directory is None:
+        echo(
+            "  a new temporary folder each run: choose one with --dir, remove this one with "
+            f"rm -r {folder}"
+        )
     return 0
+
+
+def _alembic_command() -> str:
+    """``alembic`` as the user can run it: the README installs into ``.venv``, whose
+    ``bin`` is usually not on PATH, so name the script beside this Python when it is there."""
+    beside = Path(sys.executable).with_name("alembic")
+    if beside.exists() and shutil.which("alembic") != str(beside):
+        return str(beside)
+    return "alembic"
 
 
 def _summarise(revision_text: str, echo: Callable[[str], None]) -> None:
@@ -120,6 +140,8 @@ def _summarise(revision_text: str, echo: Callable[[str], None]) -> None:
         if text in titles:
             sections.append((text, []))
         elif sections and text and not text.startswith(" "):
+            if text.endswith(":"):  # the code follows on indented lines, too long to echo
+                text = f"{text[:-1]} (the code is in the revision)"
             sections[-1][1].append(text)
     for title, items in sections:
         echo(title)

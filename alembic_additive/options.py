@@ -23,6 +23,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 PROBE_MODES = ("exact", "estimate", "off")
 
+#: What autogenerate does with a revision whose upgrade would hold only the findings block.
+FINDINGS_ONLY_CHOICES = ("write", "skip")
+
 #: Overrides a user may set per operation kind. "safe" is the additive default.
 POLICY_CHOICES = ("safe", "allow", "suppress")
 
@@ -54,6 +57,7 @@ class Options:
     probe_timeout: float = 30.0
     policy: Mapping[Kind, str] = field(default_factory=dict)
     allow_drop: frozenset[str] = frozenset()
+    findings_only_revision: str = "write"
 
     def override(self, kind: Kind) -> str:
         """The user's choice for ``kind``: "safe" unless configured otherwise."""
@@ -112,6 +116,11 @@ def from_mapping(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
             ):
                 raise OptionsError(f"{where}: expected a list of 'table' or 'table.column' names")
             out["allow_drop"] = frozenset(value)
+        elif name == "findings_only_revision":
+            if value not in FINDINGS_ONLY_CHOICES:
+                choices = ", ".join(FINDINGS_ONLY_CHOICES)
+                raise OptionsError(f"{where}: expected one of {choices}, got {value!r}")
+            out["findings_only_revision"] = value
         elif name == "lint":
             continue  # read by the lint command, not by the plugin
         else:

@@ -25,10 +25,14 @@ def test_demo_in_an_empty_folder(tmp_path: Path) -> None:
         or "... and" in out
     )
     assert "Applied it twice (upgrade head, stamp base, upgrade head): both runs succeeded." in out
-    assert (
-        "Added: document_processing_queue.attempts, imaging_results.laterality, migration_invitations."
-        in out
-    )
+    assert "Added columns: document_processing_queue.attempts, imaging_results.laterality." in out
+    assert "Created tables: migration_invitations." in out
+    # an item whose code follows on indented lines says where the code is
+    assert "add to your models:\n" not in out and "add to your model:\n" not in out
+    assert "alembic check (the orphans stay in the database" in out
+    assert out.splitlines()[-1].endswith("history")
+    alembic_script = Path(sys.executable).with_name("alembic")
+    assert f"&& {alembic_script} history" in out or "&& alembic history" in out
     assert "is unchanged; `alembic check` reports no pending operation." in out
     # the project it leaves behind is real: the counts in the database are the seed's
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'demo' / 'clinic.db'}")
@@ -86,7 +90,21 @@ def test_installed_console_script_runs_the_demo(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "both runs succeeded" in proc.stdout
-    assert list(tmp_path.glob("alembic-additive-demo-*/clinic.db"))
+    [db] = tmp_path.glob("alembic-additive-demo-*/clinic.db")
+    # where the throwaway project is, and how to choose or remove it
+    assert f"rm -r {db.parent}" in proc.stdout and "--dir" in proc.stdout
+    # the closing hint runs as printed, from a shell whose PATH lacks the venv
+    hint = next(line for line in proc.stdout.splitlines() if "look around:" in line)
+    command_line = hint.split("look around:", 1)[1].strip()
+    shell = subprocess.run(
+        ["bash", "-c", command_line],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert "sync models with database" in shell.stdout
 
 
 def test_every_command_module_imports_on_its_own() -> None:

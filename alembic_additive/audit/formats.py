@@ -43,6 +43,7 @@ _SUMMARY_LABELS = [
     ("orphan_indexes", "orphan indexes"),
     ("orphan_constraints", "orphan constraints"),
     ("possible_renames", "possible renames"),
+    ("contradicted_claims", "model claims the data contradicts"),
     ("suppressed_operations", "operations the policy suppresses"),
     ("pending_operations", "operations the policy would write"),
 ]
@@ -70,7 +71,7 @@ def to_text(report: dict[str, Any]) -> str:
     section(
         "Orphan tables (database only):",
         [
-            [_where(t), f"{_n(t['rows'])} rows", t["decision"]["action"]]
+            [_where(t), f"{_n(t['rows'], t)} rows", t["decision"]["action"]]
             for t in report["orphan_tables"]
         ],
     )
@@ -107,7 +108,8 @@ def to_text(report: dict[str, Any]) -> str:
                 t["classification"],
                 ""
                 if t["values_not_fitting"] is None
-                else f"{t['values_not_fitting']} value(s) would not fit",
+                else f"{_n(t['values_not_fitting'], t)} value(s) would not fit",
+                t["decision"]["action"],
             ]
             for t in report["type_mismatches"]
         ],
@@ -115,7 +117,11 @@ def to_text(report: dict[str, Any]) -> str:
     section(
         "Nullability mismatches (model says NOT NULL):",
         [
-            [_where(n), f"{_n(n['nulls'])} NULL of {_n(n['rows'])} rows", n["decision"]["action"]]
+            [
+                _where(n),
+                f"{_n(n['nulls'], n)} NULL of {_n(n['rows'], n)} rows",
+                n["decision"]["action"],
+            ]
             for n in report["nullability_mismatches"]
         ],
     )
@@ -130,7 +136,7 @@ def to_text(report: dict[str, Any]) -> str:
     section(
         "Possible renames (never applied automatically):",
         [
-            [_where(r), f"{r['from']} -> {r['to']}", f"{_n(r['non_null'])} non-null"]
+            [_where(r), f"{r['from']} -> {r['to']}", f"{_n(r['non_null'], r)} non-null"]
             for r in report["possible_renames"]
         ],
     )
@@ -162,14 +168,23 @@ def to_markdown(report: dict[str, Any]) -> str:
         names = ", ".join(f"`{_where(t)}`" for t in report["missing_tables"])
         critical.append(f"**Tables the models declare but the database lacks**: {names}")
     for t in report["orphan_tables"]:
-        rows = _n(t["rows"])
+        rows = _n(t["rows"], t)
         state = "empty" if t["rows"] == 0 else "in use"
         critical.append(f"**Orphan table** `{_where(t)}`: {rows} rows ({state})")
     lossy = [t for t in report["type_mismatches"] if t["classification"] == "lossy"]
     for t in lossy:
+        misfits = t["values_not_fitting"]
+        detail = "" if misfits is None else f": {_n(misfits, t)} value(s) would not fit"
         critical.append(
             f"**Lossy type change** `{_where(t)}`: {t['database_type']} → {t['model_type']}"
+            f"{detail} ({t['decision']['action']})"
         )
+    for n in report["nullability_mismatches"]:
+        if n["nulls"] != 0 and n["decision"]["action"] == "suppress":
+            critical.append(
+                f"**NOT NULL in the model, NULLs in the database** `{_where(n)}`: "
+                f"{_n(n['nulls'], n)} NULL value(s) of {_n(n['rows'], n)} rows (suppress)"
+            )
     out += [f"{i}. {c}" for i, c in enumerate(critical, 1)] or ["No critical findings."]
 
     by_table: dict[str, list[dict[str, Any]]] = {}
@@ -195,7 +210,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             for t in report["type_mismatches"]
         ]
         out += [
-            f"- `{_where(n)}`: model says NOT NULL, {_n(n['nulls'])} NULL value(s) "
+            f"- `{_where(n)}`: model says NOT NULL, {_n(n['nulls'], n)} NULL value(s) "
             f"({n['decision']['action']})"
             for n in report["nullability_mismatches"]
         ]

@@ -37,6 +37,19 @@ def _decision(d: Decision) -> dict[str, str]:
     return {"action": d.action.value, "reason": d.reason}
 
 
+def _contradicted_type(item: dict[str, Any]) -> bool:
+    """The model's type cannot hold what the column holds (or that is not known), so the
+    policy kept the database's type: the models claim something the data contradicts."""
+    if item["decision"]["action"] != Action.SUPPRESS.value:
+        return False
+    return bool(item["values_not_fitting"] != 0)
+
+
+def _contradicted_not_null(item: dict[str, Any]) -> bool:
+    """The model says NOT NULL, the column holds NULLs (or could not be shown not to)."""
+    return bool(item["decision"]["action"] == Action.SUPPRESS.value and item["nulls"] != 0)
+
+
 def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
     """Every finding with its counts and the policy's decision. Counts only, never values."""
     m = verdict.measurements
@@ -57,8 +70,11 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
         f = d.finding
         base = {"schema": f.table.schema, "table": f.table.name}
         counts = m.get(f.table)
+        exactness = {"estimated": counts.estimated, "timed_out": counts.timed_out}
         if isinstance(f, OrphanTable):
-            out["orphan_tables"].append({**base, "rows": counts.rows, "decision": _decision(d)})
+            out["orphan_tables"].append(
+                {**base, "rows": counts.rows, **exactness, "decision": _decision(d)}
+            )
         elif isinstance(f, MissingTable):
             out["missing_tables"].append({**base, "decision": _decision(d)})
         elif isinstance(f, OrphanColumn):
@@ -70,8 +86,7 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
                     "nullable": bool(f.column.nullable),
                     "non_null": counts.non_null.get(f.column.name),
                     "rows": counts.rows,
-                    "estimated": counts.estimated,
-                    "timed_out": counts.timed_out,
+                    **exactness,
                     "decision": _decision(d),
                 }
             )
@@ -94,6 +109,7 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
                     "model_type": type_name(f.new_type, dialect),
                     "classification": "widening" if f.widening else "lossy",
                     "values_not_fitting": counts.misfits.get(f.column) if f.misfit else None,
+                    **exactness,
                     "decision": _decision(d),
                 }
             )
@@ -106,6 +122,7 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
                     "column": f.column,
                     "nulls": nulls,
                     "rows": counts.rows,
+                    **exactness,
                     "decision": _decision(d),
                 }
             )
@@ -127,6 +144,8 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
                 "from": g.old,
                 "to": g.new,
                 "non_null": g.non_null,
+                "estimated": m.get(g.table).estimated,
+                "timed_out": m.get(g.table).timed_out,
             }
         )
     for items in out.values():
@@ -139,6 +158,10 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
         )
 
     with_data = [c for c in out["orphan_columns"] if c["non_null"] != 0]
+    contradicted = [
+        *(t for t in out["type_mismatches"] if _contradicted_type(t)),
+        *(n for n in out["nullability_mismatches"] if _contradicted_not_null(n)),
+    ]
     model_tables = comparison.pending.model_tables
     summary = {
         "database_tables": model_tables - len(out["missing_tables"]) + len(out["orphan_tables"]),
@@ -158,6 +181,7 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
         "orphan_indexes": len(out["orphan_indexes"]),
         "orphan_constraints": len(out["orphan_constraints"]),
         "possible_renames": len(out["possible_renames"]),
+        "contradicted_claims": len(contradicted),
         "suppressed_operations": sum(1 for d in verdict.decisions if d.action is Action.SUPPRESS),
         "pending_operations": comparison.pending_operations,
         "probe": m.mode,

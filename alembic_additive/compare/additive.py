@@ -81,7 +81,7 @@ def additive(
 ) -> PriorityDispatchResult:
     # imported here, not at module level: they use alembic.autogenerate, which is still
     # being imported while Alembic loads plugins
-    from .. import render, rewrite
+    from .. import findings_only, render, rewrite
 
     found = findings_of(upgrade_ops)
     upgrade_ops.info.pop(STATE_KEY, None)
@@ -100,7 +100,9 @@ def additive(
         # its event loop once env.py is done: count everything while we are inside it
         urgent = {r.table for r in requests}
     else:
-        urgent = {f.table for f in found.items if policy.needs_counts(f)}
+        # the tables the requests for those findings read (an enum's are its columns' tables)
+        needed = Findings([f for f in found.items if policy.needs_counts(f)])
+        urgent = {r.table for r in probe.requests_for(needed)}
     now = probe.measure(
         autogen_context.connection,
         [r for r in requests if r.table in urgent],
@@ -126,7 +128,23 @@ def additive(
         return render.report_lines(pending.complete(), autogen_context)
 
     rewrite.apply(upgrade_ops, verdict, autogen_context, report if found.items else None)
+    if found.items:
+        findings_only.install(
+            autogen_context.migration_context, opts.findings_only_revision, _counts_line(verdict)
+        )
     return PriorityDispatchResult.CONTINUE
+
+
+def _counts_line(verdict: Verdict) -> str:
+    """``2 orphan column(s), 1 orphan table(s)``: what a findings-only revision is about."""
+    orphans = Findings([d.finding for d in verdict.decisions])
+    columns = sum(1 for _ in orphans.of(OrphanColumn))
+    tables = sum(1 for _ in orphans.of(OrphanTable))
+    others = len(verdict.decisions) - columns - tables
+    parts = [f"{columns} orphan column(s)", f"{tables} orphan table(s)"]
+    if others:
+        parts.append(f"{others} other finding(s)")
+    return ", ".join(parts)
 
 
 def _measure_later(
@@ -175,7 +193,8 @@ def _log(verdict: Verdict) -> None:
         elif isinstance(f, OrphanTable):
             log.info("Detected orphan table '%s': %s", f.table, d.reason)
         elif d.action is Action.SUPPRESS:
-            log.info("Suppressed %s on '%s': %s", f.key.kind.value, f.table, d.reason)
+            where = f"{f.table}.{f.key.name}" if f.key.name else str(f.table)
+            log.info("Suppressed %s on '%s': %s", f.key.kind.value, where, d.reason)
     for g in verdict.renames:
         log.info("Possible rename '%s.%s' -> '%s'", g.table, g.old, g.new)
 
