@@ -44,6 +44,8 @@ class LossKind(str, enum.Enum):
     COLUMN_REMOVED = "column-removed"
     ROWS_LOST = "rows-lost"
     VALUES_LOST = "values-lost"
+    VALUES_CHANGED = "values-changed"
+    COLUMN_RENAMED = "column-renamed"
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,16 @@ class Violation:
     column: str | None
     before: int
     after: int | None
+    changed: int | None = None
+    """``values-changed``: how many values differ (``exact`` False: at least that many)."""
+    exact: bool = True
+    renamed_to: str | None = None
+    """``column-renamed``: the column that now holds the values."""
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON shape: ``revision, kind, table, column, before, after``."""
-        return {
+        """The JSON shape: ``revision, kind, table, column, before, after``, plus
+        ``changed, exact`` for ``values-changed`` and ``to`` for ``column-renamed``."""
+        out: dict[str, object] = {
             "revision": self.revision,
             "kind": self.kind.value,
             "table": self.table,
@@ -72,6 +80,12 @@ class Violation:
             "before": self.before,
             "after": self.after,
         }
+        if self.kind is LossKind.VALUES_CHANGED:
+            out["changed"] = self.changed
+            out["exact"] = self.exact
+        if self.kind is LossKind.COLUMN_RENAMED:
+            out["to"] = self.renamed_to
+        return out
 
 
 @dataclass
@@ -83,6 +97,8 @@ class VerifyResult:
     """
 
     violations: list[Violation] = field(default_factory=list)
+    renamed: list[Violation] = field(default_factory=list)
+    """Columns renamed with every value kept: reported, but not violations."""
     revisions: list[str] = field(default_factory=list)
     start: tuple[str, ...] = ()
     url: str = ""

@@ -26,11 +26,15 @@ def render(result: VerifyResult, fmt: str, *, summary: bool = True) -> str:
 
 
 def render_json(result: VerifyResult) -> str:
-    return json.dumps({"violations": [v.as_dict() for v in result.violations]}, indent=2)
+    out: dict[str, object] = {"violations": [v.as_dict() for v in result.violations]}
+    if result.renamed:  # only when there are some: the documented shape stays as it was
+        out["renamed"] = [v.as_dict() for v in result.renamed]
+    return json.dumps(out, indent=2)
 
 
 def render_text(result: VerifyResult, *, summary: bool = True) -> str:
     lines = [violation_line(v) for v in result.violations]
+    lines += [violation_line(v) for v in result.renamed]
     if summary:
         lines.append(summary_line(result))
     return "\n".join(lines)
@@ -42,6 +46,17 @@ def violation_line(v: Violation) -> str:
         return f"{v.revision}: {v.kind.value} {v.table}: rows {v.before} → table removed"
     if v.kind is LossKind.ROWS_LOST:
         return f"{v.revision}: {v.kind.value} {v.table}: rows {v.before} → {v.after}"
+    if v.kind is LossKind.VALUES_CHANGED:
+        bound = "" if v.exact else "at least "
+        return (
+            f"{v.revision}: {v.kind.value} {v.table}.{v.column}: {bound}{v.changed} of "
+            f"{v.before} non-null values changed"
+        )
+    if v.kind is LossKind.COLUMN_RENAMED:
+        return (
+            f"{v.revision}: {v.kind.value} {v.table}.{v.column} → {v.renamed_to}: "
+            f"{v.before} non-null values kept"
+        )
     after = "column removed" if v.kind is LossKind.COLUMN_REMOVED else str(v.after)
     where = f"{v.table}.{v.column}"
     return f"{v.revision}: {v.kind.value} {where}: non-null values {v.before} → {after}"

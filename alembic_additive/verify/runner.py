@@ -43,9 +43,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 
 from ..findings import TableRef
-from . import RevisionFailed, VerifyError, VerifyResult
+from . import LossKind, RevisionFailed, VerifyError, VerifyResult
 from . import seed as seeding
 from . import snapshot as snap
+from .values import RevisionValues
 
 # Statements that end the transaction. They are found with sqlglot's tokenizer (the one
 # lint uses), so a function body's ``END;``, a string or a comment is never mistaken for
@@ -227,7 +228,8 @@ class _Run:
                         before = seeding.seed_empty_tables(conn, before, seed_rows, self.note)
                     marks = tracker.marks(conn) if tracker is not None else None
                     phase = "upgrade"
-                    with Operations.context(ctx):
+                    values = RevisionValues(conn, before, self.note)
+                    with Operations.context(ctx), values.listening():
                         step.migration_fn()
                     maintainer.update_to_step(step)
                     if xid is not None and _transaction_id(conn) != xid:
@@ -240,6 +242,7 @@ class _Run:
                     if tracker is not None and marks is not None:
                         unchanged = tracker.unchanged(marks, tracker.marks(conn))
                     after = snap.take(conn, schemas, exclude, before, unchanged)
+                    changes, renames = values.compare(revision, after)
                 if not rollback and conn.in_transaction():
                     conn.commit()  # what ran after an autocommit_block()
             except Exception as error:
@@ -248,7 +251,14 @@ class _Run:
                     message = f"{phase}: {message}"
                 raise RevisionFailed(revision, message, self.result) from error
             self.result.revisions.append(revision)
-            self.result.violations.extend(snap.compare(revision, before, after))
+            kept = {(v.table, v.column) for v in renames}
+            self.result.violations.extend(
+                v
+                for v in snap.compare(revision, before, after)
+                if not (v.kind is LossKind.COLUMN_REMOVED and (v.table, v.column) in kept)
+            )
+            self.result.violations.extend(changes)
+            self.result.renamed.extend(renames)
             before = after
 
     def _start(self, heads: tuple[str, ...], from_rev: str | None) -> tuple[str, ...]:
@@ -360,13 +370,16 @@ def _refuse_rollback_without_transactional_ddl(url: sa.URL) -> None:
 
 
 def _version_table_filter(ctx: MigrationContext) -> Callable[[TableRef], bool]:
-    """The version table changes by design (a merge deletes a row): never count it."""
+    """The version table changes by design (a merge deletes a row): never count it. Nor the
+    plugin's ledger beside it (a downgrade deletes its rows)."""
+    from ..operations.ledger import LEDGER_TABLE
+
     name: str = ctx.version_table
     schema: str | None = ctx.version_table_schema
     default: str | None = ctx.dialect.default_schema_name
 
     def exclude(ref: TableRef) -> bool:
-        if ref.name != name:
+        if ref.name not in (name, LEDGER_TABLE):
             return False
         if schema is None:
             return ref.schema in (None, default)

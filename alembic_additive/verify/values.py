@@ -1,0 +1,192 @@
+"""During one revision: fingerprint the values its statements could change, then compare.
+
+:class:`RevisionValues` listens to every statement the revision sends on verify's connection
+(``before_cursor_execute``). Before the first statement that could change a column
+(:func:`.statements.touched`), it takes that column's fingerprints (:func:`.prints.take`);
+the statement then runs as usual. After the revision, :meth:`RevisionValues.compare` takes
+the same fingerprints again and reports:
+
+* ``values-changed``: non-null values of rows present before and after that differ;
+* ``column-renamed``: a column that held values is gone, and exactly its values, row by row,
+  are in another column of the same table (``op.alter_column(new_column_name=...)``, or add,
+  copy, drop). That is not a loss, so it is reported apart from the violations, and the
+  ``column-removed`` it would otherwise be is withdrawn.
+
+So only the tables and columns a revision writes are hashed, each at most twice per revision;
+the statements of verify itself (snapshots, fingerprints, reflection) are not looked at.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from ..findings import TableRef
+from . import LossKind, Violation
+from . import prints as fp
+from .snapshot import Snapshot
+from .statements import touched
+
+log = logging.getLogger(f"alembic.{__name__}")
+
+
+class RevisionValues:
+    """The fingerprints taken while one revision runs."""
+
+    def __init__(
+        self, connection: sa.Connection, before: Snapshot, note: Callable[[str], None]
+    ) -> None:
+        self.connection = connection
+        self.before = before
+        self.note = note
+        self.default = connection.dialect.default_schema_name
+        self.taken: dict[TableRef, dict[str, fp.ColumnPrints]] = {}
+        self.busy = False
+        self.by_name: dict[str, list[TableRef]] = {}
+        for ref in before.tables:
+            self.by_name.setdefault(ref.name.lower(), []).append(ref)
+
+    @contextmanager
+    def listening(self) -> Iterator[None]:
+        """Watch the statements sent while the revision runs."""
+
+        def before_execute(
+            conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+        ) -> None:
+            if self.busy:
+                return
+            self.on_statement(statement)
+
+        event.listen(self.connection, "before_cursor_execute", before_execute)
+        try:
+            yield
+        finally:
+            event.remove(self.connection, "before_cursor_execute", before_execute)
+
+    def on_statement(self, statement: str) -> None:
+        found = touched(statement, self.connection.dialect.name)
+        if found is None:
+            wanted = {ref: set(state.non_null) for ref, state in self.before.tables.items()}
+        else:
+            wanted = {}
+            for (schema, name), columns in found.tables.items():
+                for ref in self._refs(schema, name):
+                    present = {c.lower(): c for c in self.before.tables[ref].non_null}
+                    if columns is None:
+                        wanted.setdefault(ref, set()).update(present.values())
+                    else:
+                        wanted.setdefault(ref, set()).update(
+                            present[c] for c in columns if c in present
+                        )
+        for ref, columns in wanted.items():
+            missing = [c for c in self.before.tables[ref].non_null if c in columns]
+            missing = [c for c in missing if c not in self.taken.get(ref, {})]
+            if missing:
+                self._take_before(ref, missing)
+
+    def _refs(self, schema: str | None, name: str) -> list[TableRef]:
+        refs = self.by_name.get(name, [])
+        if schema is None:
+            unqualified = [r for r in refs if r.schema is None]
+            return unqualified or refs
+        return [
+            r
+            for r in refs
+            if (r.schema or "").lower() == schema or (r.schema is None and schema == self.default)
+        ]
+
+    def _take_before(self, ref: TableRef, columns: list[str]) -> None:
+        if self.before.tables[ref].rows == 0:
+            # Nothing to change; still record it, so a rename of an empty column is not hashed.
+            self.taken.setdefault(ref, {}).update(
+                {c: fp.ColumnPrints(exact=True, keyed={}) for c in columns}
+            )
+            return
+        taken = self._take(ref, columns, "before")
+        if taken is not None:
+            self.taken.setdefault(ref, {}).update(taken)
+
+    def _take(
+        self, ref: TableRef, columns: list[str], when: str
+    ) -> dict[str, fp.ColumnPrints] | None:
+        self.busy = True
+        try:
+            return fp.take(self.connection, ref, columns)
+        except Exception as error:  # never make a revision fail: say what was not checked
+            log.debug("fingerprints of %s failed: %s", ref, error, exc_info=True)
+            self.note(
+                f"values of {ref} not compared: fingerprints {when} the statement failed "
+                f"({type(error).__name__})"
+            )
+            return None
+        finally:
+            self.busy = False
+
+    def compare(self, revision: str, after: Snapshot) -> tuple[list[Violation], list[Violation]]:
+        """(values-changed violations, column-renamed findings) of this revision."""
+        changes: list[Violation] = []
+        renames: list[Violation] = []
+        for ref, before_prints in self.taken.items():
+            state = after.tables.get(ref)
+            if state is None:
+                continue  # the table is gone: table-removed says so
+            old_state = self.before.tables[ref]
+            present = [c for c in before_prints if c in state.non_null]
+            removed = [
+                c
+                for c in before_prints
+                if c not in state.non_null and old_state.non_null.get(c, 0) > 0
+            ]
+            candidates: list[str] = []
+            if removed:
+                added = [c for c in state.non_null if c not in old_state.non_null]
+                others = [c for c in state.non_null if c in old_state.non_null]
+                candidates = [c for c in added + others if state.non_null[c] > 0]
+            wanted = list(dict.fromkeys(present + candidates))
+            if not wanted:
+                continue
+            now = self._take(ref, wanted, "after") if state.rows else {}
+            if now is None:
+                continue
+            for column in present:
+                if column not in now:
+                    continue
+                change = fp.changed(before_prints[column], now[column])
+                if change.changed:
+                    changes.append(
+                        Violation(
+                            revision,
+                            LossKind.VALUES_CHANGED,
+                            str(ref),
+                            column,
+                            old_state.non_null.get(column, 0),
+                            state.non_null.get(column),
+                            changed=change.changed,
+                            exact=change.exact,
+                        )
+                    )
+            used: set[str] = set()
+            for column in removed:
+                for other in candidates:
+                    if other in used or other not in now:
+                        continue
+                    if fp.same_values(before_prints[column], now[other]):
+                        used.add(other)
+                        renames.append(
+                            Violation(
+                                revision,
+                                LossKind.COLUMN_RENAMED,
+                                str(ref),
+                                column,
+                                old_state.non_null[column],
+                                state.non_null[other],
+                                renamed_to=other,
+                            )
+                        )
+                        break
+        return changes, renames
