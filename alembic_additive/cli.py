@@ -9,6 +9,7 @@ Exit codes, the same for every command:
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -29,8 +30,30 @@ from .cli_support import (
 __all__ = ["EXIT_ERROR", "EXIT_FOUND", "EXIT_OK", "UsageError", "emit", "handle_errors", "main"]
 
 
+#: Commands defined in their own modules, imported only when they run (or when ``--help``
+#: lists them): ``alembic-additive --version`` must not pay for Alembic and SQLAlchemy.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("alembic_additive.audit.command", "audit"),
+    "recover": ("alembic_additive.audit.command", "recover"),
+    "cleanup": ("alembic_additive.audit.command", "cleanup"),
+    "lint": ("alembic_additive.lint.command", "lint"),
+    "verify": ("alembic_additive.verify.command", "verify"),
+}
+
+
 class _Group(click.Group):
-    """Usage errors exit 2 with one line, like every other error."""
+    """Usage errors exit 2 with one line, like every other error; commands are loaded when
+    they are used (see :data:`LAZY_COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module_name, attr = LAZY_COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module_name), attr)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,16 +91,3 @@ def demo(directory: Path | None) -> None:
     from .demo import run_demo
 
     sys.exit(run_demo(directory, echo=click.echo))
-
-
-def _register() -> None:
-    """Commands live in their own modules; this group only collects them."""
-    from .audit.command import audit, cleanup, recover
-    from .lint.command import lint
-    from .verify.command import verify
-
-    for command in (audit, recover, cleanup, lint, verify):
-        main.add_command(command)
-
-
-_register()

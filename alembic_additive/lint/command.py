@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import EXIT_ERROR, EXIT_FOUND, EXIT_OK, emit, handle_errors
+from ..cli_support import emit, handle_errors
+from .config import FAIL_ON
 from .output import FORMATS
 
 
@@ -44,8 +45,31 @@ class LintUsageError(ValueError):
     is_flag=True,
     help="Also lint downgrade(); by default only what upgrade() runs is checked.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default=None,
+    help="Exit 1 on findings of this severity or worse (default: error, or `fail_on` in "
+    "pyproject.toml).",
+)
+@click.option("--list-rules", is_flag=True, help="List every rule with its severity and exit.")
+@click.option(
+    "--explain",
+    "explain",
+    metavar="RULE",
+    default=None,
+    help="Print a rule's documentation (problem, solution, how to suppress) and exit.",
+)
 @handle_errors
-def lint(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade: bool) -> None:
+def lint(
+    paths: tuple[Path, ...],
+    ini: Path | None,
+    fmt: str,
+    include_downgrade: bool,
+    fail_on: str | None,
+    list_rules: bool,
+    explain: str | None,
+) -> None:
     """Report operations in Alembic revision files that can destroy data.
 
     Reads each revision's upgrade() and the functions it calls, without running anything,
@@ -67,11 +91,29 @@ def lint(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade:
       baseline = "9f8e7d6c5b4a"   # this revision and older ones are not checked
 
     \b
-    Exit codes: 0 clean, 1 findings, 2 usage error or a file that does not parse.
-    Rules are documented in docs/rules/<rule-id>.md.
+    Severity: each rule is an error (data is lost: a table, column or rows
+    dropped, a type narrowed) or a warning (nothing is lost, something changes:
+    an index or constraint dropped, NOT NULL set, a rename); see --list-rules.
+    Change one in pyproject.toml: severity = { drop-index = "error" }.
+
+    \b
+    Exit codes: 0 clean (warnings only, unless --fail-on warning), 1 errors found,
+    2 usage error or a file that does not parse.
+
+    \b
+    Rule documentation, installed with the package:
+      alembic-additive lint --list-rules
+      alembic-additive lint --explain drop-column
     """
     from . import lint_paths, load_config
     from .output import render
+
+    if list_rules:
+        click.echo(rules_table())
+        return
+    if explain is not None:
+        click.echo(explain_rule(explain), nl=False)
+        return
 
     if ini is not None and not ini.is_file():
         raise LintUsageError(f"{ini}: no such file (given with -c/--config)")
@@ -95,8 +137,33 @@ def lint(paths: tuple[Path, ...], ini: Path | None, fmt: str, include_downgrade:
         click.echo(report)
     for error in result.errors:
         click.echo(str(error), err=True)
-    code = EXIT_ERROR if result.errors else EXIT_FOUND if result.findings else EXIT_OK
+    code = result.exit_code_for(fail_on or config.fail_on)
     click.get_current_context().exit(code)
+
+
+def rule_doc(rule_id: str) -> Path:
+    """The installed documentation page of a rule (shipped as package data)."""
+    return Path(__file__).parent / "docs" / f"{rule_id}.md"
+
+
+def rules_table() -> str:
+    """One line per rule: id, default severity, summary, and where its page is."""
+    from .rules import RULES
+
+    width = max(len(rule.id) for rule in RULES)
+    lines = [f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}" for rule in RULES]
+    folder = rule_doc("x").parent
+    lines += ["", f"Each rule's page: alembic-additive lint --explain RULE (files in {folder})"]
+    return "\n".join(lines)
+
+
+def explain_rule(rule_id: str) -> str:
+    """The documentation page of ``rule_id``; an unknown id is a usage error."""
+    from .rules import BY_ID
+
+    if rule_id not in BY_ID:
+        raise LintUsageError(f"unknown rule {rule_id!r} (one of {', '.join(BY_ID)})")
+    return rule_doc(rule_id).read_text(encoding="utf-8")
 
 
 def _default_ini() -> Path | None:

@@ -8,6 +8,8 @@ mandatory, and project-wide settings::
     ignore = ["drop-index"]            # rules not checked at all
     allow_revisions = ["1a2b3c4d5e6f"] # revisions already reviewed
     baseline = "9f8e7d6c5b4a"          # this revision and everything before it is history
+    fail_on = "warning"                # exit 1 on warnings too (default: errors only)
+    severity = { drop-index = "error" } # a rule's severity, instead of its default
 
 A typo in any of these is an error (exit 2), never silently ignored: a misspelt rule id
 would otherwise quietly re-enable - or keep disabled - a data-loss check.
@@ -17,20 +19,14 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 import tokenize
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import SuppressionComment
+from .model import SEVERITIES, SuppressionComment
 from .rules import BY_ID
-
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover - exercised on 3.10 only
-    pass  # type: ignore[import-not-found, unused-ignore]
 
 SECTION = "[tool.alembic_additive.lint]"
 MARKER = "additive:"
@@ -49,6 +45,10 @@ class LintConfig:
     ignore: frozenset[str] = frozenset()
     allow_revisions: frozenset[str] = frozenset()
     baseline: str | None = None
+    severity: Mapping[str, str] = field(default_factory=dict)
+    """Rule id -> ``"error"`` / ``"warning"``, overriding the rule's default severity."""
+    fail_on: str = "error"
+    """Exit 1 on findings of this severity or worse: ``error``, ``warning`` or ``never``."""
 
 
 DEFAULT_CONFIG = LintConfig()
@@ -75,6 +75,8 @@ def from_mapping(raw: Mapping[str, Any], origin: str = SECTION) -> LintConfig:
     ignore: frozenset[str] = frozenset()
     allow: frozenset[str] = frozenset()
     baseline: str | None = None
+    severity: dict[str, str] = {}
+    fail_on = "error"
     for key, value in raw.items():
         where = f"{origin} {key}"
         if key == "ignore":
@@ -89,11 +91,44 @@ def from_mapping(raw: Mapping[str, Any], origin: str = SECTION) -> LintConfig:
             if not isinstance(value, str) or not value.strip():
                 raise LintConfigError(f"{where}: expected a revision id, got {value!r}")
             baseline = value.strip()
+        elif key == "fail_on":
+            fail_on = check_fail_on(value, where)
+        elif key == "severity":
+            severity = _severities(value, where)
         else:
             raise LintConfigError(
-                f"{where}: unknown setting (expected ignore, allow_revisions or baseline)"
+                f"{where}: unknown setting (expected ignore, allow_revisions, baseline, "
+                "fail_on or severity)"
             )
-    return LintConfig(ignore=ignore, allow_revisions=allow, baseline=baseline)
+    return LintConfig(
+        ignore=ignore, allow_revisions=allow, baseline=baseline, severity=severity, fail_on=fail_on
+    )
+
+
+FAIL_ON = ("error", "warning", "never")
+
+
+def check_fail_on(value: object, where: str) -> str:
+    """``fail_on`` must be one of :data:`FAIL_ON`."""
+    if value not in FAIL_ON:
+        raise LintConfigError(f"{where}: expected one of {', '.join(FAIL_ON)}, got {value!r}")
+    return str(value)
+
+
+def _severities(value: object, where: str) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise LintConfigError(f"{where}: expected a table of rule id = severity, got {value!r}")
+    out: dict[str, str] = {}
+    for rule, level in value.items():
+        if rule not in BY_ID:
+            known = ", ".join(BY_ID)
+            raise LintConfigError(f"{where}: unknown rule {rule!r} (one of {known})")
+        if level not in SEVERITIES:
+            raise LintConfigError(
+                f"{where}.{rule}: expected {' or '.join(SEVERITIES)}, got {level!r}"
+            )
+        out[str(rule)] = str(level)
+    return out
 
 
 def _strings(value: object, where: str, what: str) -> frozenset[str]:

@@ -29,6 +29,18 @@ class _Missing:
 MISSING = _Missing()
 
 
+def _unparse(expr: ast.expr | None) -> str:
+    return "?" if expr is None else ast.unparse(expr)
+
+
+def _no_history(table: str, column: str) -> object | None:
+    return None
+
+
+def _constant(expr: ast.expr) -> str | None:
+    return expr.value if isinstance(expr, ast.Constant) and isinstance(expr.value, str) else None
+
+
 class _Unknown:
     """The value of an argument that is passed but is not a literal we can read."""
 
@@ -55,7 +67,12 @@ class OpCall:
     batch: bool
     batch_table: str | None
     receiver: str
+    batch_literal: bool = field(default=False, kw_only=True)
     evaluate_type: Callable[[ast.expr], object | None] = field(repr=False)
+    display: Callable[[ast.expr | None], str] = field(repr=False, default=_unparse)
+    previous_type: Callable[[str, str], object | None] = field(repr=False, default=_no_history)
+    literal_text: Callable[[ast.expr], str | None] = field(repr=False, default=_constant)
+    root: str = "upgrade"
 
     def arg(self, position: int | None, name: str) -> ast.expr | None:
         """The argument passed by keyword ``name`` or at ``position`` (None when absent).
@@ -82,13 +99,24 @@ class OpCall:
         return UNKNOWN
 
     def shown(self, position: int | None, name: str) -> str:
-        """An argument as a person reads it: the literal string, or the source expression."""
+        """An argument as a person reads it: the literal it amounts to (``op.f("ix")`` and
+        a variable assigned a literal included), else the source expression."""
+        return self.display(self.arg(position, name))
+
+    def name_of(self, position: int | None, name: str) -> str | None:
+        """The argument's value when it is certainly one known string, else None."""
         value = self.arg(position, name)
-        if value is None:
-            return "?"
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            return value.value
-        return ast.unparse(value)
+        return None if value is None else self.literal_text(value)
+
+    @property
+    def table_name(self) -> str | None:
+        """The table as a known string (schema-qualified when ``schema=`` is a literal), for
+        matching a drop with an earlier create; None when it is computed at run time."""
+        if self.batch:
+            return self.batch_table if self.batch_literal else None
+        table = self.name_of(0, "table_name")
+        schema = self.name_of(None, "schema")
+        return f"{schema}.{table}" if table is not None and schema else table
 
     @property
     def table(self) -> str:
@@ -126,6 +154,8 @@ class SqlCall:
     construct: str | None
     anchor: ast.expr | None
     cache: dict[str, tuple[SqlHit, ...]] = field(repr=False, default_factory=dict)
+    table: str | None = None
+    root: str = "upgrade"
 
 
 @dataclass(frozen=True)
@@ -151,16 +181,40 @@ Event = OpCall | SqlCall | SuppressionComment
 """Everything a rule can be asked about."""
 
 
+SEVERITIES = ("error", "warning")
+"""``error``: the operation loses data (rows, values, a table) or fails on it; ``warning``:
+nothing is lost but something people rely on changes (an index, a constraint, a name)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule saw in an event: the detail of the message, the table and object name
+    it is about (None when unknown), and ``drops``: the object the operation removes as
+    ``(kind, normalised name)``, which lets the engine tell an object created earlier in
+    the same upgrade - or re-created after - from a pre-existing one. ``offset`` orders
+    statements inside one SQL string; ``severity`` overrides the rule's default for this
+    finding (a ``DROP INDEX`` in raw SQL is a warning of ``destructive-sql``)."""
+
+    detail: str
+    table: str | None = None
+    name: str | None = None
+    drops: tuple[str, str] | None = None
+    offset: int = 0
+    severity: str | None = None
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One lint rule: a stable id (a :class:`~alembic_additive.findings.Kind` value), a
-    one-line summary (SARIF ``shortDescription``), the advice appended to every message, and a
-    check that yields one detail string per problem it sees in an event (usually none)."""
+    """One lint rule: a stable kebab-case id (a :class:`~alembic_additive.findings.Kind`
+    value), a one-line summary (SARIF ``shortDescription``), the advice appended to every
+    message, its default severity, and a check that yields one :class:`Hit` per problem it
+    sees in an event (usually none)."""
 
     id: str
     summary: str
     message: str
-    check: Callable[[Event], Iterable[str]]
+    check: Callable[[Event], Iterable[Hit]]
+    severity: str = "error"
 
     @property
     def help_uri(self) -> str:
@@ -181,13 +235,19 @@ class LintFinding:
     rule: str
     message: str
     revision: str | None = None
+    severity: str = "error"
+    table: str | None = None
+    name: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,
+            "severity": self.severity,
             "path": self.path,
             "line": self.line,
             "column": self.column,
+            "table": self.table,
+            "name": self.name,
             "revision": self.revision,
             "message": self.message,
         }
@@ -217,7 +277,18 @@ class LintResult:
 
     @property
     def exit_code(self) -> int:
-        """0 clean, 1 findings, 2 a file could not be linted (the CLI's documented codes)."""
+        """0 clean, 1 errors found, 2 a file could not be linted (the CLI's defaults)."""
+        return self.exit_code_for("error")
+
+    def exit_code_for(self, fail_on: str) -> int:
+        """0 clean, 1 findings at or above ``fail_on`` (``"error"``, ``"warning"`` or
+        ``"never"``), 2 a file could not be linted (the CLI's documented codes)."""
         if self.errors:
             return 2
-        return 1 if self.findings else 0
+        if fail_on == "never":
+            return 0
+        failing = {"error"} if fail_on == "error" else {"error", "warning"}
+        return 1 if any(f.severity in failing for f in self.findings) else 0
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)

@@ -24,29 +24,40 @@ TOOL_URI = "https://github.com/alembic-additive/alembic-additive"
 
 
 def format_text(result: LintResult) -> str:
-    """``path:line:col: rule message`` per finding, then a summary line, like ruff."""
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}" for f in result.findings]
+    """``path:line:col: rule [severity] message`` per finding, then a summary line, like
+    ruff (``Found 3 findings (2 errors, 1 warning).``)."""
+    lines = [
+        f"{f.path}:{f.line}:{f.column}: {f.rule} [{f.severity}] {f.message}"
+        for f in result.findings
+    ]
     count = len(result.findings)
     if count:
-        lines.append(f"Found {count} finding{'s' if count != 1 else ''}.")
+        errors, warnings = result.count("error"), result.count("warning")
+        split = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+        lines.append(f"Found {_plural(count, 'finding')} ({split}).")
     elif not result.errors:
         lines.append("All checks passed.")
     return "\n".join(lines)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
 def format_json(result: LintResult) -> str:
-    """``{"findings": [{"rule", "path", "line", "column", "revision", "message"}]}``."""
+    """``{"findings": [{"rule", "severity", "path", "line", "column", "table", "name",
+    "revision", "message"}]}`` (``table`` / ``name``: the object, null when unknown)."""
     return json.dumps({"findings": [f.as_dict() for f in result.findings]}, indent=2)
 
 
 def format_github(result: LintResult) -> str:
-    """GitHub Actions workflow commands: one ``::error`` annotation per finding."""
+    """GitHub Actions workflow commands: one ``::error`` or ``::warning`` per finding."""
     lines = []
     for f in result.findings:
         props = (
             f"file={_gh_property(f.path)},line={f.line},col={f.column},title={_gh_property(f.rule)}"
         )
-        lines.append(f"::error {props}::{_gh_data(f.message)}")
+        lines.append(f"::{f.severity} {props}::{_gh_data(f.message)}")
     return "\n".join(lines)
 
 
@@ -70,7 +81,7 @@ def format_sarif(result: LintResult) -> str:
             "fullDescription": {"text": f"{rule.summary} Safe alternative: {rule.message}."},
             "helpUri": f"{DOCS_BASE}/{rule.id}.md",
             "help": {"text": f"See {DOCS_BASE}/{rule.id}.md"},
-            "defaultConfiguration": {"level": "error"},
+            "defaultConfiguration": {"level": rule.severity},
         }
         for rule in RULES
     ]
@@ -107,7 +118,7 @@ def format_sarif(result: LintResult) -> str:
 def _sarif_result(finding: LintFinding, index: dict[str, int]) -> dict[str, object]:
     out: dict[str, object] = {
         "ruleId": finding.rule,
-        "level": "error",
+        "level": finding.severity,
         "message": {"text": finding.message},
         "locations": [_location(finding.path, finding.line, finding.column)],
     }

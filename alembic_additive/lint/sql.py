@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # sqlglot is imported on first use: most runs never need it
@@ -55,9 +55,30 @@ _NESTED_SQL_AFTER = {"DO", "EXECUTE", "EXEC", "EXECUTE IMMEDIATE"}
 
 @dataclass(frozen=True)
 class SqlHit:
-    """One destructive statement: ``what`` is the statement and why it loses data."""
+    """One destructive statement (or one object of a statement dropping several).
+
+    ``what`` is the statement and why it loses data; ``kind`` the kind of object it destroys
+    (``"table"``, ``"column"``, ``"index"``, ``"constraint"``, ``"rows"``...), ``table`` and
+    ``name`` the object as written (None when unknown), ``offset`` where the statement starts
+    in the SQL string (to tell whether an object was created earlier in the same string) and
+    ``severity`` ``"warning"`` for drops that lose no rows (an index, a constraint).
+    """
 
     what: str
+    kind: str = "rows"
+    table: str | None = None
+    name: str | None = None
+    offset: int = 0
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class Created:
+    """An object a SQL string creates: ``CREATE [TEMP] TABLE x``, ``CREATE INDEX``, ``ADD
+    CONSTRAINT``. ``key`` is ``(kind, normalised name)``; ``offset`` where it is created."""
+
+    key: tuple[str, str]
+    offset: int
 
 
 def might_destroy(sql: str) -> bool:
@@ -95,11 +116,61 @@ def find_destructive(
 
 
 def _dedupe(hits: Iterator[SqlHit]) -> Iterator[SqlHit]:
-    seen: set[str] = set()
+    """The same statement written twice in one string is one finding; distinct statements
+    are distinct findings however alike their (shortened) text looks."""
+    seen: set[tuple[str, str | None, str | None, str]] = set()
     for hit in hits:
-        if hit.what not in seen:
-            seen.add(hit.what)
+        key = (hit.kind, hit.table, hit.name, hit.what)
+        if key not in seen:
+            seen.add(key)
             yield hit
+
+
+_BLANK = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|\$(\w*)\$.*?\$\1\$", re.S)
+_NAME = r"(?P<name>(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\])(?:\.(?:[\w$]+|\"[^\"]+\"|`[^`]+`))*)"
+_CREATES = (
+    (
+        "table",
+        re.compile(
+            r"(?:^|;)\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?"
+            r"(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _NAME,
+            re.I,
+        ),
+    ),
+    (
+        "index",
+        re.compile(
+            r"(?:^|;)\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?"
+            r"(?:IF\s+NOT\s+EXISTS\s+)?" + _NAME,
+            re.I,
+        ),
+    ),
+    ("constraint", re.compile(r"\bADD\s+CONSTRAINT\s+" + _NAME, re.I)),
+)
+
+
+def normalise(name: str) -> str:
+    """An identifier as the database compares it, near enough: unquoted, lower case."""
+    return "".join(c for c in name if c not in '"`[]').lower()
+
+
+def created_objects(sql: str) -> tuple[Created, ...]:
+    """Tables, indexes and constraints ``sql`` creates, in order.
+
+    Quoted strings, comments and dollar-quoted bodies are blanked out first (keeping
+    offsets), so text inside them creates nothing - the safe direction: an object the
+    linter does not see created is treated as pre-existing, and its drop is reported.
+    """
+    low = sql.lower()
+    if "create" not in low and "constraint" not in low:
+        return ()
+    text = _BLANK.sub(lambda m: " " * len(m.group(0)), sql)
+    found = [
+        Created((kind, normalise(m["name"])), m.start("name"))
+        for kind, pattern in _CREATES
+        for m in pattern.finditer(text)
+    ]
+    return tuple(sorted(found, key=lambda c: c.offset))
 
 
 # --------------------------------------------------------------------------- sqlglot plumbing
@@ -178,10 +249,12 @@ def _analyse(sql: str, depth: int) -> Iterator[SqlHit]:
         yield SqlHit(f"`{_snippet(sql)}` could not be read and mentions a destructive keyword")
         return
     for chunk in _statements(tokens):
-        text = sql[chunk[0].start : chunk[-1].end + 1]
+        start = chunk[0].start
+        text = sql[start : chunk[-1].end + 1]
         if not might_destroy(text):
             continue
-        yield from _analyse_statement(text, chunk, dialect, depth)
+        for hit in _analyse_statement(text, chunk, dialect, depth):
+            yield replace(hit, offset=start) if depth == 0 else hit
 
 
 def _analyse_statement(text: str, chunk: list[Token], dialect: str, depth: int) -> Iterator[SqlHit]:
@@ -233,16 +306,28 @@ def _tree_hits(statement: exp.Expr, text: str, dialect: str) -> Iterator[SqlHit 
         elif isinstance(node, exp.Drop):
             yield from _drop_hit(node, text, dialect)
         elif isinstance(node, exp.TruncateTable):
-            yield SqlHit(f"`{_sql(node, text, dialect)}` deletes every row of the table")
+            for table in node.expressions or [None]:
+                name = _ident(table, dialect) if table is not None else None
+                yield SqlHit(
+                    f"`{_sql(node, text, dialect)}` deletes every row of the table",
+                    table=name,
+                )
         elif isinstance(node, exp.Delete):
             scope = "matching rows" if node.args.get("where") else "every row of the table"
-            yield SqlHit(f"`{_sql(node, text, dialect)}` deletes {scope}")
+            target = node.this
+            yield SqlHit(
+                f"`{_sql(node, text, dialect)}` deletes {scope}",
+                table=_ident(target, dialect) if target is not None else None,
+            )
         elif isinstance(node, exp.Update):
             columns = _set_to_null(node)
             if columns:
                 names = ", ".join(columns)
+                target = node.this
                 yield SqlHit(
-                    f"`{_sql(node, text, dialect)}` overwrites the values of {names} with NULL"
+                    f"`{_sql(node, text, dialect)}` overwrites the values of {names} with NULL",
+                    kind="values",
+                    table=_ident(target, dialect) if target is not None else None,
                 )
         elif drop_pk is not None and isinstance(node, drop_pk):
             yield SqlHit(f"`{_snippet(text)}` {_DROP_CONSEQUENCE['PRIMARY']}")
@@ -250,24 +335,65 @@ def _tree_hits(statement: exp.Expr, text: str, dialect: str) -> Iterator[SqlHit 
             yield SqlHit(f"`{_snippet(text)}` {_DROP_CONSEQUENCE['PARTITION']}")
 
 
+#: Object kinds of ``DROP <kind>`` as the rules name them; drops of these lose no rows.
+_KINDS = {"TABLE": "table", "COLUMN": "column", "INDEX": "index", "CONSTRAINT": "constraint"}
+_KINDS |= {"FOREIGN": "constraint", "PRIMARY": "constraint", "SCHEMA": "schema"}
+_KINDS |= {"DATABASE": "database", "PARTITION": "partition"}
+_NO_ROWS_LOST = frozenset({"index", "constraint"})
+
+
 def _drop_hit(node: exp.Drop, text: str, dialect: str) -> Iterator[SqlHit]:
-    kind = str(node.args.get("kind") or "").upper().split(" ")[0]
+    """One hit per dropped object, shown in full with its real name (``DROP TABLE a, b``
+    gives two; a long table name never hides which constraint goes)."""
+    raw_kind = str(node.args.get("kind") or "").upper()
+    kind = raw_kind.split(" ")[0]
     in_alter = type(node.parent).__name__ in ("Alter", "AlterTable")
     if in_alter and not kind:
-        kind = "COLUMN"  # ALTER TABLE t DROP c
+        kind = raw_kind = "COLUMN"  # ALTER TABLE t DROP c
     consequence = _DROP_CONSEQUENCE.get(kind)
     if kind == "VIEW" and node.args.get("materialized"):
         consequence = None  # a materialized view is derived data, rebuilt by its query
-    if node.args.get("cascade"):
+    cascade = bool(node.args.get("cascade"))
+    if cascade:
         consequence = f"{consequence}; {_CASCADE}" if consequence else _CASCADE
     if consequence is None:
         return
-    shown = _sql(node, text, dialect)
+    objects = node.args.get("tables") or [None]
+    owner: str | None = None
     if in_alter and node.parent is not None:
-        table = node.parent.args.get("this")
-        prefix = f"ALTER TABLE {table.sql(dialect=dialect or None)} " if table is not None else ""
-        shown = _clean(prefix + shown)
-    yield SqlHit(f"`{shown}` {consequence}")
+        parent_table = node.parent.args.get("this")
+        owner = _ident(parent_table, dialect) if parent_table is not None else None
+    elif kind == "INDEX" and node.args.get("cluster") is not None:
+        target = node.args["cluster"].args.get("this")  # DROP INDEX ix ON t (MySQL)
+        owner = _ident(target, dialect) if target is not None else None
+    kind_name = _KINDS.get(kind, kind.lower() or "object")
+    severity = "warning" if kind_name in _NO_ROWS_LOST and not cascade else "error"
+    for obj in objects:
+        name = _ident(obj, dialect) if obj is not None else None
+        if name is None:
+            shown = _sql(node, text, dialect)
+        else:
+            shown = f"DROP {raw_kind} {name}".replace(PLACEHOLDER, "{...}")
+            if owner is not None and in_alter:
+                shown = f"ALTER TABLE {owner} {shown}"
+            elif owner is not None:
+                shown = f"{shown} ON {owner}"
+        yield SqlHit(
+            f"`{_SPACES.sub(' ', shown)}` {consequence}",
+            kind=kind_name,
+            table=owner if kind_name != "table" else name,
+            name=name,
+            severity=severity,
+        )
+
+
+def _ident(node: exp.Expression, dialect: str) -> str | None:
+    """A table / column / index name as written (schema-qualified when it is)."""
+    try:
+        text = node.sql(dialect=dialect or None)
+    except Exception:  # generation is cosmetic
+        return None
+    return text.replace(PLACEHOLDER, "{...}") or None
 
 
 def _set_to_null(node: exp.Update) -> list[str]:
@@ -339,7 +465,17 @@ def _token_hits(chunk: list[Token], text: str, depth: int) -> Iterator[SqlHit]:
             j, target = _after_drop(words, i)
             head = (target or "").split(" ")[0]
             if head in _DROP_CONSEQUENCE:
-                yield SqlHit(f"`{snippet}` {_DROP_CONSEQUENCE[head]}")
+                kind = _KINDS[head]
+                name = _name_after(chunk, words, j + 1 + (head in ("FOREIGN", "PRIMARY")))
+                yield SqlHit(
+                    f"`{snippet}` {_DROP_CONSEQUENCE[head]}",
+                    kind=kind,
+                    name=name,
+                    table=name if kind == "table" else None,
+                    severity="warning"
+                    if kind in _NO_ROWS_LOST and "CASCADE" not in words
+                    else "error",
+                )
             elif target == PLACEHOLDER.upper():
                 yield SqlHit(f"`{snippet}` {_UNKNOWN_DROP}")
             elif first == "ALTER" and j < len(chunk) and _is_name(chunk[j], words[j], quoted):
@@ -354,6 +490,15 @@ def _token_hits(chunk: list[Token], text: str, depth: int) -> Iterator[SqlHit]:
             yield SqlHit(f"`{snippet}` overwrites values with NULL")
         elif word in _NESTED_SQL_AFTER or chunk[i].token_type == TokenType.COMMAND:
             yield from _nested(chunk, words, i, depth)
+
+
+def _name_after(chunk: list[Token], words: list[str | None], j: int) -> str | None:
+    """The object name at token ``j`` after ``DROP <kind>`` (skipping ``IF EXISTS``)."""
+    while j < len(words) and words[j] in _SKIP_AFTER_DROP:
+        j += 1
+    if j >= len(chunk) or words[j] in (";", "(", ","):
+        return None
+    return chunk[j].text.replace(PLACEHOLDER, "{...}")
 
 
 def _next_word(words: list[str | None], i: int) -> str | None:

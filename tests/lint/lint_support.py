@@ -80,3 +80,21 @@ def rules(result: LintResult) -> list[str]:
     """The rule ids found, in report order (and no file errors)."""
     assert not result.errors, result.errors
     return [f.rule for f in result.findings]
+
+
+Found = tuple[int, int, str, "str | None", "str | None", str]
+
+
+def found(result: LintResult) -> list[Found]:
+    """Each finding as ``(line, column, rule, table, name, severity)``, in report order."""
+    assert not result.errors, result.errors
+    return [(f.line, f.column, f.rule, f.table, f.name, f.severity) for f in result.findings]
+
+
+def write_raw(tmp_path: Path, text: str, name: str = "r0001_rev.py") -> Path:
+    """A revision file written exactly as given (dedented): no header added."""
+    versions = tmp_path / "versions"
+    versions.mkdir(exist_ok=True)
+    path = versions / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path

@@ -37,8 +37,8 @@ def test_findings_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     (tmp_path / "r1.py").write_text(upgrade_source('op.drop_table("t")'))
     code, out, _ = _run(["r1.py"], tmp_path, monkeypatch)
     assert code == 1
-    assert out.splitlines()[0].startswith("r1.py:9:5: drop-table ")
-    assert out.splitlines()[-1] == "Found 1 finding."
+    assert out.splitlines()[0].startswith("r1.py:9:5: drop-table [error] ")
+    assert out.splitlines()[-1] == "Found 1 finding (1 error, 0 warnings)."
 
 
 def test_syntax_error_exits_2_with_one_line(

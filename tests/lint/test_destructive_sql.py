@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lint_support import project, rules
+from lint_support import found, project, rules
 
 from alembic_additive.lint.sql import PLACEHOLDER, find_destructive, might_destroy
 
@@ -375,3 +375,95 @@ def test_never_crashes_on_odd_sql(parts: list[str]) -> None:
     assert isinstance(hits, tuple)
     if not might_destroy(sql):
         assert hits == ()
+
+
+def test_err_orm_deletes(tmp_path: Path) -> None:
+    """``session.query(Model).delete()`` and ``.filter(...).delete()`` on an ORM session
+    bound to the migration's connection delete rows like ``DELETE``."""
+    write, lint = project(tmp_path)
+    write(
+        """
+        from sqlalchemy import orm
+        from sqlalchemy.orm import Session, sessionmaker
+
+        from myapp.models import Setting, Visit
+
+
+        def upgrade():
+            bind = op.get_bind()
+            session = orm.Session(bind=bind)
+            session.query(Setting).delete()
+            session.query(Visit).filter(Visit.date < "2000-01-01").delete(
+                synchronize_session=False
+            )
+            session.query(Visit).filter(Visit.id == 1).update({"note": "x"})
+            session.execute(sa.delete(Setting.__table__))
+            with Session(bind=bind) as other:
+                other.query(Setting).filter_by(key="x").delete()
+            Maker = sessionmaker()
+            third = Maker(bind=bind)
+            third.query(Visit).delete()
+            {}.get("x").delete()  # not a session
+        """
+    )
+    result = lint()
+    assert found(result) == [
+        (17, 5, "destructive-sql", "Setting", None, "error"),
+        (18, 5, "destructive-sql", "Visit", None, "error"),
+        (22, 5, "destructive-sql", None, None, "error"),
+        (24, 9, "destructive-sql", "Setting", None, "error"),
+        (27, 5, "destructive-sql", "Visit", None, "error"),
+    ]
+    message = result.findings[0].message
+    assert "`session.query(...).delete` of `Setting`: deletes the rows" in message
+
+
+def test_err_one_finding_per_statement_with_its_real_name(tmp_path: Path) -> None:
+    """Several DROP CONSTRAINTs on a long table name in one ``op.execute``: one finding
+    each, naming the constraint (they used to collapse into one, compared by a message cut
+    at 72 characters)."""
+    table = "very_long_table_name_of_a_real_project_with_prefixes_and_suffixes"
+    names = [f"fk_{table}_column_number_{i}" for i in range(5)]
+    statements = "\n".join(f"ALTER TABLE {table} DROP CONSTRAINT {n};" for n in names)
+    write, lint = project(tmp_path)
+    write(upgrade=f'op.execute("""\n{statements}\n""")')
+    result = lint()
+    assert found(result) == [(9, 5, "destructive-sql", table, n, "warning") for n in names]
+    for name, finding in zip(names, result.findings, strict=True):
+        expected = f"`ALTER TABLE {table} DROP CONSTRAINT {name}` drops the constraint"
+        assert expected in finding.message
+
+
+def test_err_several_objects_in_one_drop(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(upgrade='op.execute("DROP TABLE a, b; DROP INDEX ix_c; ALTER TABLE d DROP COLUMN e")')
+    assert found(lint()) == [
+        (9, 5, "destructive-sql", "a", "a", "error"),
+        (9, 5, "destructive-sql", "b", "b", "error"),
+        (9, 5, "destructive-sql", None, "ix_c", "warning"),
+        (9, 5, "destructive-sql", "d", "e", "error"),
+    ]
+
+
+def test_ok_temporary_table_created_in_the_same_string(tmp_path: Path) -> None:
+    """A temporary table created earlier in the same SQL string (or an earlier
+    ``op.execute``) held nothing that existed before the upgrade; created *after* the drop
+    in the same string, it did."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade='''
+        op.execute("""
+            CREATE TEMPORARY TABLE tmp_ids AS SELECT id FROM visits WHERE note IS NULL;
+            UPDATE visits SET note = 'n/a' WHERE id IN (SELECT id FROM tmp_ids);
+            DROP TABLE tmp_ids;
+            DROP TABLE visits_old;
+        """)
+        op.execute("CREATE TABLE scratch (id int)")
+        op.execute("DROP TABLE IF EXISTS scratch")
+        op.execute("DROP TABLE later; CREATE TABLE later (id int)")
+        '''
+    )
+    assert found(lint()) == [
+        (9, 5, "destructive-sql", "visits_old", "visits_old", "error"),
+        (17, 5, "destructive-sql", "later", "later", "error"),
+    ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lint_support import project, rules
+from lint_support import found, project, rules, write_raw
+
+from alembic_additive.lint import lint_paths
 
 
 def test_err_drop_column(tmp_path: Path) -> None:
@@ -138,3 +140,82 @@ def test_suppression_without_reason_is_reported_and_ignored(tmp_path: Path) -> N
     write, lint = project(tmp_path)
     write(upgrade='op.drop_column("users", "a")  # additive: allow drop-column')
     assert sorted(rules(lint())) == ["drop-column", "invalid-suppression"]
+
+
+def test_err_op_passed_in_as_a_parameter(tmp_path: Path) -> None:
+    """``def upgrade(op, tables, tester):`` with ``alembic.op`` passed in by env.py: the
+    first parameter is the operations object, though ``op`` is never imported."""
+    write_raw(
+        tmp_path,
+        """
+        import sqlalchemy as sa
+
+        revision = "r0001"
+        down_revision = None
+
+
+        def _strip(op, table):
+            op.drop_column(table, "fax")
+
+
+        def upgrade(op, tables, tester):
+            op.drop_column("users", "email")
+            _strip(op, "clinics")
+            tester.drop_column("not", "alembic")
+
+
+        def downgrade(op, tables, tester):
+            op.add_column("users", sa.Column("email", sa.String()))
+        """,
+    )
+    assert found(lint_paths([tmp_path / "versions"])) == [
+        (8, 5, "drop-column", "clinics", "fax", "error"),
+        (12, 5, "drop-column", "users", "email", "error"),
+    ]
+
+
+def test_err_operations_annotated_parameter(tmp_path: Path) -> None:
+    write_raw(
+        tmp_path,
+        """
+        from alembic.operations import Operations
+
+        revision = "r0001"
+        down_revision = None
+
+
+        def upgrade(ops: Operations) -> None:
+            ops.drop_column("users", "email")
+        """,
+    )
+    assert found(lint_paths([tmp_path / "versions"])) == [
+        (8, 5, "drop-column", "users", "email", "error"),
+    ]
+
+
+def test_ok_first_parameter_not_named_op(tmp_path: Path) -> None:
+    write_raw(
+        tmp_path,
+        """
+        revision = "r0001"
+        down_revision = None
+
+
+        def upgrade(engine, op=None):
+            engine.drop_column("users", "email")
+        """,
+    )
+    assert found(lint_paths([tmp_path / "versions"])) == []
+
+
+def test_ok_column_added_earlier_in_the_same_upgrade(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.add_column("users", sa.Column("scratch", sa.Integer()))
+        op.execute("UPDATE users SET scratch = 1")
+        op.drop_column("users", "scratch")
+        op.drop_column("users", "email")
+        """
+    )
+    assert found(lint()) == [(12, 5, "drop-column", "users", "email", "error")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lint_support import project, rules
+from lint_support import found, project, rules
 
 from alembic_additive.lint import LintConfigError, load_config
 
@@ -87,3 +87,64 @@ def test_pyproject_typos_are_errors(tmp_path: Path, body: str, message: str) -> 
     )
     with pytest.raises(LintConfigError, match=message):
         load_config(tmp_path)
+
+
+def test_err_names_shown_as_literals(tmp_path: Path) -> None:
+    """``batch_op.f('ix_...')`` and a variable assigned a literal just above are shown as
+    the index's name, not as the expression."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        with op.batch_alter_table("users", schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f("ix_users_email"))
+        index_name = "ix_visits_date"
+        op.drop_index(index_name, table_name="visits")
+        op.drop_index(op.f("ix_notes_body"), "notes")
+        """
+    )
+    result = lint()
+    assert found(result) == [
+        (10, 9, "drop-index", "users", "ix_users_email", "warning"),
+        (12, 5, "drop-index", "visits", "ix_visits_date", "warning"),
+        (13, 5, "drop-index", "notes", "ix_notes_body", "warning"),
+    ]
+    assert "drops index `ix_users_email` on `users`:" in result.findings[0].message
+    assert "batch_op.f(" not in result.findings[0].message
+    assert "drops index `ix_visits_date` on `visits`:" in result.findings[1].message
+
+
+def test_ok_scratch_index_and_rebuilt_index(tmp_path: Path) -> None:
+    """An index created earlier in the same upgrade, or dropped and created again under
+    the same name (here around a type change), is there when the upgrade ends."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.create_index("ix_tmp_backfill", "visits", ["patient_id"])
+        op.execute("UPDATE visits SET patient_id = 1 WHERE patient_id IS NULL")
+        op.drop_index("ix_tmp_backfill", table_name="visits")
+        op.drop_index(op.f("ix_users_email"), table_name="users")
+        op.alter_column("users", "email", existing_type=sa.String(50), type_=sa.String(100))
+        op.create_index(op.f("ix_users_email"), "users", ["email"], unique=True)
+        op.execute("DROP INDEX ix_notes_body")
+        op.execute("CREATE INDEX ix_notes_body ON notes (body)")
+        op.drop_index("ix_really_gone", table_name="visits")
+        """
+    )
+    assert found(lint()) == [(17, 5, "drop-index", "visits", "ix_really_gone", "warning")]
+
+
+def test_err_index_dropped_in_downgrade_but_created_in_upgrade(tmp_path: Path) -> None:
+    """Each entry point is its own unit: a create in ``upgrade()`` exempts nothing in
+    ``downgrade()`` (which runs on a database where it already existed)."""
+    write, lint = project(tmp_path)
+    write(
+        """
+        def upgrade():
+            op.create_index("ix_a", "a", ["x"])
+
+
+        def downgrade():
+            op.drop_index("ix_a", table_name="a")
+        """
+    )
+    assert found(lint(include_downgrade=True)) == [(13, 5, "drop-index", "a", "ix_a", "warning")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lint_support import project, rules, upgrade_source
+from lint_support import found, project, rules, upgrade_source
 
 from alembic_additive.lint import (
     LintConfig,
@@ -362,3 +362,52 @@ def test_skipped_revisions_are_not_even_parsed(tmp_path: Path) -> None:
     result = lint(config=LintConfig(baseline="old1"))
     assert result.errors == []
     assert [f.revision for f in result.findings] == ["new2"]
+
+
+def test_ok_scratch_table_created_earlier_in_the_same_upgrade(tmp_path: Path) -> None:
+    """Created by this upgrade (by ``op.create_table`` or in SQL), so it held nothing that
+    existed before; the same name in another revision, or dropped first, is still a loss."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.drop_table("users_tmp")
+        op.create_table("users_tmp", sa.Column("id", sa.Integer()))
+        op.execute("INSERT INTO users_tmp SELECT id FROM users")
+        op.drop_table("users_tmp")
+        op.execute("CREATE TEMPORARY TABLE ids AS SELECT id FROM visits")
+        op.drop_table("IDS")
+        op.drop_table("visits")
+        """
+    )
+    assert found(lint()) == [
+        (9, 5, "drop-table", "users_tmp", "users_tmp", "error"),
+        (15, 5, "drop-table", "visits", "visits", "error"),
+    ]
+
+
+def test_err_table_dropped_and_recreated_is_still_a_loss(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.drop_table("users")
+        op.create_table("users", sa.Column("id", sa.Integer()))
+        """
+    )
+    assert found(lint()) == [(9, 5, "drop-table", "users", "users", "error")]
+
+
+def test_err_created_only_in_downgrade_or_a_comment(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        """
+        def upgrade():
+            op.execute("SELECT 1 -- CREATE TABLE audit (id int)")
+            op.execute("COMMENT ON TABLE t IS '; CREATE TABLE audit (id int)'")
+            op.drop_table("audit")
+
+
+        def downgrade():
+            op.create_table("audit", sa.Column("id", sa.Integer()))
+        """
+    )
+    assert found(lint()) == [(11, 5, "drop-table", "audit", "audit", "error")]

@@ -31,15 +31,22 @@ def result(tmp_path: Path) -> LintResult:
 
 def test_text_like_ruff(result: LintResult) -> None:
     lines = render(result, "text").splitlines()
-    assert re.fullmatch(r"\S+abc123_rev\.py:9:5: drop-table `op\.drop_table` .+", lines[0])
-    assert re.fullmatch(r"\S+abc123_rev\.py:10:5: destructive-sql .+", lines[1])
-    assert lines[-1] == "Found 2 findings."
+    assert re.fullmatch(
+        r"\S+abc123_rev\.py:9:5: drop-table \[error\] `op\.drop_table` .+", lines[0]
+    )
+    assert re.fullmatch(r"\S+abc123_rev\.py:10:5: destructive-sql \[error\] .+", lines[1])
+    assert lines[-1] == "Found 2 findings (2 errors, 0 warnings)."
 
 
 def test_text_summary_forms() -> None:
     assert render(LintResult(), "text") == "All checks passed."
     one = LintResult(findings=[LintFinding("a.py", 1, 1, "drop-table", "m")])
-    assert render(one, "text").splitlines()[-1] == "Found 1 finding."
+    assert render(one, "text").splitlines()[-1] == "Found 1 finding (1 error, 0 warnings)."
+    warned = LintResult(findings=[LintFinding("a.py", 1, 1, "drop-index", "m", severity="warning")])
+    assert render(warned, "text").splitlines() == [
+        "a.py:1:1: drop-index [warning] m",
+        "Found 1 finding (0 errors, 1 warning).",
+    ]
     broken = LintResult(errors=[LintError("a.py", 3, "syntax error: x")])
     assert render(broken, "text") == ""  # errors go to stderr; no false "passed"
 
@@ -48,13 +55,24 @@ def test_json_schema(result: LintResult) -> None:
     data = json.loads(render(result, "json"))
     assert list(data) == ["findings"]
     first = data["findings"][0]
-    assert set(first) == {"rule", "path", "line", "column", "revision", "message"}
-    assert (first["rule"], first["line"], first["column"], first["revision"]) == (
+    assert list(first) == [
+        "rule",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "table",
+        "name",
+        "revision",
+        "message",
+    ]
+    assert (first["rule"], first["severity"], first["line"], first["column"]) == (
         "drop-table",
+        "error",
         9,
         5,
-        "abc123",
     )
+    assert (first["table"], first["name"], first["revision"]) == ("users", "users", "abc123")
     assert json.loads(render(LintResult(), "json")) == {"findings": []}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lint_support import project, rules
+from lint_support import found, project, rules
 
 
 def test_err_set_not_null(tmp_path: Path) -> None:
@@ -55,3 +55,21 @@ def test_ok_in_downgrade_only(tmp_path: Path) -> None:
     )
     assert rules(lint()) == []
     assert rules(lint(include_downgrade=True)) == ["set-not-null"]
+
+
+def test_ok_already_not_null(tmp_path: Path) -> None:
+    """``existing_nullable=False`` in the call: the column is NOT NULL already, nothing
+    changes (autogenerate writes this for a type or comment change)."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.alter_column(
+            "users", "email", existing_type=sa.String(50), type_=sa.String(80),
+            nullable=False, existing_nullable=False,
+        )
+        with op.batch_alter_table("visits") as batch_op:
+            batch_op.alter_column("date", nullable=False, existing_nullable=False)
+            batch_op.alter_column("note", nullable=False, existing_nullable=True)
+        """
+    )
+    assert found(lint()) == [(15, 9, "set-not-null", "visits", "note", "warning")]

@@ -1,26 +1,31 @@
-"""``drop-column``: ``op.drop_column`` deletes a column and every value in it.
+"""``drop-column`` (error): ``op.drop_column`` deletes a column and every value in it.
 
 Also breaks the release still running during a deploy, which keeps selecting the column.
+Not reported: a column the same upgrade added before dropping it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...findings import Kind
-from ..model import Event, OpCall, Rule
+from ..lifecycle import drop_key
+from ..model import Event, Hit, OpCall, Rule
 
 
-def check(event: Event) -> Iterator[str]:
+def check(event: Event) -> Iterator[Hit]:
     if isinstance(event, OpCall) and event.method == "drop_column":
-        yield (
+        position = 0 if event.batch else 1
+        yield Hit(
             f"`{event.call_text}` deletes column `{event.table}.{event.column}` "
-            "and every value in it"
+            "and every value in it",
+            table=event.table,
+            name=event.column,
+            drops=drop_key("column", event.name_of(position, "column_name"), event.table_name),
         )
 
 
 RULE = Rule(
-    id=Kind.DROP_COLUMN.value,
+    id="drop-column",
     summary="Dropping a column deletes every value in it.",
     message=(
         "expand/contract: stop reading and writing it in one release, then remove it later "
@@ -28,4 +33,5 @@ RULE = Rule(
         "`alembic-additive cleanup`"
     ),
     check=check,
+    severity="error",
 )

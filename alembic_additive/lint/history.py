@@ -1,0 +1,275 @@
+"""The revision history around the linted files: baseline ancestry and earlier column types.
+
+Two questions need the revisions *before* a file: which revisions are at or before the
+``baseline`` (not linted), and what type a column had before an ``alter_column`` that does
+not say (``existing_type=`` missing). Both are answered from the files of the same versions
+folder, following ``down_revision`` - read with a regular expression where Alembic's own
+assignment lines allow it, parsed only when a type must be looked up.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import LintConfigError
+from .files import parse, read
+from .model import LintError
+from .names import OP, ModuleInfo, call_arg, resolve
+from .typeeval import evaluate_type
+
+_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*(?P<value>.+?)\s*(?:#.*)?$", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(?P<value>.+?)\s*(?:#.*)?$", re.M)
+
+
+def quick_revision_ids(source: str) -> tuple[str, tuple[str, ...]] | None:
+    """``(revision, down_revisions)`` read from the assignment lines Alembic writes, without
+    parsing the file; None when they are not simple literals (then the AST decides)."""
+    revs, downs = list(_REVISION.finditer(source)), list(_DOWN_REVISION.finditer(source))
+    if len(revs) != 1 or len(downs) != 1:
+        return None  # absent, or ambiguous (a docstring could hold such a line)
+    rev, down = revs[0], downs[0]
+    try:
+        rev_value = ast.literal_eval(rev["value"])
+        down_value = ast.literal_eval(down["value"])
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(rev_value, str):
+        return None
+    if down_value is None:
+        return rev_value, ()
+    if isinstance(down_value, str):
+        return rev_value, (down_value,)
+    if isinstance(down_value, (tuple, list)) and all(isinstance(d, str) for d in down_value):
+        return rev_value, tuple(down_value)
+    return None
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def at_or_before(
+    baseline: str,
+    files: list[Path],
+    alembic_ini: str | os.PathLike[str] | None,
+    texts: dict[str, str | LintError],
+) -> set[str]:
+    """The baseline revision and all its ancestors.
+
+    Without an alembic.ini, the graph comes from the linted files and their siblings (so a
+    single file passed by pre-commit still finds its ancestors). The texts read for it are
+    kept in ``texts`` so that linting does not read them again.
+    """
+    if alembic_ini is not None:
+        return _ancestors_from_script(baseline, alembic_ini)
+    graph: dict[str, tuple[str, ...]] = {}
+    linted = [os.path.abspath(f) for f in files]
+    wanted = set(linted)
+    folders = sorted({os.path.dirname(f) for f in linted})
+    candidates = list(linted)
+    for folder in folders:
+        candidates += sorted(
+            os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".py")
+        )
+    for key in dict.fromkeys(candidates):
+        text = read(Path(key), key)
+        if key in wanted:
+            texts[key] = text
+        if isinstance(text, LintError):
+            continue
+        ids = quick_revision_ids(text)
+        if ids is None:
+            module = parse(text, key)
+            if isinstance(module, LintError) or module.revision is None:
+                continue
+            ids = (module.revision, module.down_revisions)
+        graph.setdefault(ids[0], ids[1])
+    start = _match_revision(baseline, graph)
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        rev = todo.pop()
+        if rev in seen:
+            continue
+        seen.add(rev)
+        todo.extend(r for r in graph.get(rev, ()) if r not in seen)
+    return seen
+
+
+def _match_revision(baseline: str, graph: dict[str, tuple[str, ...]]) -> str:
+    if baseline in graph:
+        return baseline
+    matches = [rev for rev in graph if rev.startswith(baseline)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise LintConfigError(f"baseline {baseline!r} is ambiguous: {', '.join(sorted(matches))}")
+    raise LintConfigError(f"baseline revision {baseline!r} not found among the revision files")
+
+
+def _ancestors_from_script(baseline: str, alembic_ini: str | os.PathLike[str]) -> set[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        script = ScriptDirectory.from_config(Config(os.fspath(alembic_ini)))
+        return {s.revision for s in script.walk_revisions(base="base", head=baseline)}
+    except (CommandError, RevisionError) as exc:
+        raise LintConfigError(f"baseline {baseline!r}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- column types
+
+
+_COLUMN = frozenset(
+    {"sqlalchemy.Column", "sqlalchemy.schema.Column", "sqlalchemy.sql.schema.Column"}
+)
+
+TypeSource = tuple[ast.expr, ModuleInfo]
+"""A type expression and the module whose imports give its names meaning."""
+
+
+@dataclass
+class Versions:
+    """The revision files next to the linted ones, read only when a type must be looked up.
+
+    One instance per lint run: each folder's graph and each revision's column types are
+    read once however many ``alter_column`` calls ask.
+    """
+
+    graphs: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    types: dict[str, dict[tuple[str, str], TypeSource]] = field(default_factory=dict)
+
+    def previous_type(
+        self, path: str, downs: tuple[str, ...], table: str, column: str
+    ) -> object | None:
+        """The type ``table.column`` had before the revision in ``path`` (whose parents are
+        ``downs``): the nearest ancestor in the same folder that creates the table, adds the
+        column or changes its type decides. None when no ancestor says."""
+        graph = self._graph(os.path.dirname(os.path.abspath(path)))
+        key = (table.lower(), column.lower())
+        todo, seen = list(downs), set(downs)
+        while todo:
+            revision = todo.pop(0)
+            entry = graph.get(revision)
+            if entry is None:
+                continue
+            found = self._types(entry[0]).get(key)
+            if found is not None:
+                return evaluate_type(found[0], found[1].names)
+            for parent in entry[1]:
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return None
+
+    def _graph(self, folder: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+        graph = self.graphs.get(folder)
+        if graph is not None:
+            return graph
+        graph = self.graphs[folder] = {}
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
+        except OSError:
+            return graph
+        for name in names:
+            file = os.path.join(folder, name)
+            text = read(Path(file), file)
+            if isinstance(text, LintError):
+                continue
+            ids = quick_revision_ids(text)
+            if ids is None:
+                module = parse(text, file)
+                if isinstance(module, LintError) or module.revision is None:
+                    continue
+                ids = (module.revision, module.down_revisions)
+            graph.setdefault(ids[0], (file, ids[1]))
+        return graph
+
+    def _types(self, file: str) -> dict[tuple[str, str], TypeSource]:
+        found = self.types.get(file)
+        if found is None:
+            found = self.types[file] = {}
+            text = read(Path(file), file)
+            module = parse(text, file) if isinstance(text, str) else text
+            if isinstance(module, ModuleInfo):
+                for name, fn in module.functions.items():
+                    if name == "upgrade" or name.startswith("upgrade_"):
+                        found.update(_column_types(fn, module))
+        return found
+
+
+def _column_types(fn: ast.AST, module: ModuleInfo) -> dict[tuple[str, str], TypeSource]:
+    """``(table, column) -> type expression`` as ``fn`` leaves them (the last call wins)."""
+    from .facts import within
+
+    names = module.names
+    blocks: list[tuple[ast.With, str, str]] = []  # (with, alias, table)
+    calls: list[ast.Call] = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, ast.With):
+            for item in node.items:
+                ctx, alias = item.context_expr, item.optional_vars
+                if (
+                    isinstance(ctx, ast.Call)
+                    and isinstance(alias, ast.Name)
+                    and resolve(ctx.func, names) == f"{OP}.batch_alter_table"
+                ):
+                    batch_table = _string(call_arg(ctx, 0, "table_name"))
+                    if batch_table is not None:
+                        blocks.append((node, alias.id, batch_table))
+    out: dict[tuple[str, str], TypeSource] = {}
+    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            continue
+        table: str | None
+        if resolve(func.value, names) == OP:
+            table, shift = _string(call_arg(call, 0, "table_name")), 1
+        elif isinstance(func.value, ast.Name):
+            inside = [
+                t for block, alias, t in blocks if alias == func.value.id and within(call, block)
+            ]
+            if not inside:
+                continue
+            table, shift = inside[-1], 0
+        else:
+            continue
+        if table is None:
+            continue
+        table = table.lower()
+        if func.attr == "create_table" and shift:
+            for arg in call.args[1:]:
+                _column_type(arg, table, module, out)
+        elif func.attr == "add_column":
+            _column_type(call_arg(call, shift, "column"), table, module, out)
+        elif func.attr == "alter_column":
+            column = _string(call_arg(call, shift, "column_name"))
+            new = call_arg(call, None, "type_")
+            if column is not None and new is not None:
+                out[(table, column.lower())] = (new, module)
+    return out
+
+
+def _column_type(
+    expr: ast.expr | None, table: str, module: ModuleInfo, out: dict[tuple[str, str], TypeSource]
+) -> None:
+    if not isinstance(expr, ast.Call) or resolve(expr.func, module.names) not in _COLUMN:
+        return
+    name = _string(call_arg(expr, 0, "name"))
+    type_ = call_arg(expr, 1, "type_")
+    if name is not None and type_ is not None:
+        out[(table, name.lower())] = (type_, module)
+
+
+def _string(expr: ast.expr | None) -> str | None:
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value
+    return None

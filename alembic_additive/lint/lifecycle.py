@@ -1,0 +1,110 @@
+"""Which drops lose nothing: objects created earlier in the same upgrade, or re-created later.
+
+A revision that builds a scratch table or index, uses it and drops it - or a temporary table
+created and dropped in one SQL string - destroys nothing that existed before it ran. An index
+or constraint dropped and created again under the same name in the same upgrade (to change
+its columns, to rebuild it around a type change) is back when the upgrade finishes. Neither
+is a loss, so neither is reported; a *table* or *column* dropped and re-created is still a
+loss (the rows or values are gone) and stays reported.
+
+Objects are matched by kind and name (case-insensitive, unquoted; schema-qualified when the
+call says so) and only when the name is a known string: a name computed at run time never
+exempts anything.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .model import Event, Hit, OpCall, SqlCall
+from .sql import created_objects, normalise
+
+#: Kinds whose drop-and-recreate in one upgrade restores what was there.
+RECREATABLE = frozenset({"index", "constraint"})
+
+_CREATE_CONSTRAINT = frozenset(
+    {
+        "create_unique_constraint",
+        "create_foreign_key",
+        "create_check_constraint",
+        "create_primary_key",
+        "create_exclude_constraint",
+    }
+)
+
+Position = tuple[int, int]
+"""(index of the event in run order, offset of the statement inside its SQL string)."""
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Every object each entry point creates, with where it is created."""
+
+    created: dict[tuple[str, tuple[str, str]], list[Position]]
+
+    @classmethod
+    def of(cls, events: Sequence[Event]) -> Lifecycle:
+        created: dict[tuple[str, tuple[str, str]], list[Position]] = {}
+        for index, event in enumerate(events):
+            if isinstance(event, OpCall):
+                for key in _op_creates(event):
+                    created.setdefault((event.root, key), []).append((index, 0))
+            elif isinstance(event, SqlCall):
+                for sql in event.candidates:
+                    for made in created_objects(sql):
+                        created.setdefault((event.root, made.key), []).append((index, made.offset))
+        return cls(created)
+
+    def not_a_loss(self, root: str, index: int, hit: Hit) -> bool:
+        """Is the drop ``hit`` of the event at ``index`` of an object this upgrade created
+        before it, or re-creates after it (indexes and constraints only)?"""
+        if hit.drops is None:
+            return False
+        positions = self.created.get((root, hit.drops))
+        if not positions:
+            return False
+        here = (index, hit.offset)
+        if any(p < here for p in positions):
+            return True
+        return hit.drops[0] in RECREATABLE and any(p > here for p in positions)
+
+
+def _op_creates(event: OpCall) -> list[tuple[str, str]]:
+    method = event.method
+    if method in ("create_table", "create_table_if_not_exists"):
+        table = event.table_name
+        return [("table", normalise(table))] if table else []
+    if method in ("create_index", "create_index_if_not_exists"):
+        name = event.name_of(0, "index_name")
+        return [("index", normalise(name))] if name else []
+    if method in _CREATE_CONSTRAINT:
+        name = event.name_of(0, "constraint_name")
+        return [("constraint", normalise(name))] if name else []
+    if method in ("add_column", "add_column_if_not_exists"):
+        table = event.table_name
+        column = event.arg(0 if event.batch else 1, "column")
+        name = _column_name(column, event)
+        return [("column", normalise(f"{table}.{name}"))] if table and name else []
+    return []
+
+
+def _column_name(column: ast.expr | None, event: OpCall) -> str | None:
+    """The name of ``sa.Column("name", ...)`` given to ``add_column``."""
+    if isinstance(column, ast.Call) and column.args:
+        return event.literal_text(column.args[0])
+    if isinstance(column, ast.Call):
+        for keyword in column.keywords:
+            if keyword.arg == "name":
+                return event.literal_text(keyword.value)
+    return None
+
+
+def drop_key(kind: str, name: str | None, table: str | None = None) -> tuple[str, str] | None:
+    """The identity of a dropped object for :meth:`Lifecycle.not_a_loss` (None if unknown)."""
+    if name is None or "{...}" in name:
+        return None
+    if kind == "column":
+        return ("column", normalise(f"{table}.{name}")) if table else None
+    return (kind, normalise(name))
