@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,9 @@ class Options:
     probe_timeout: float = 30.0
     policy: Mapping[Kind, str] = field(default_factory=dict)
     allow_drop: frozenset[str] = frozenset()
+    #: the dialect's default schema name (``public``), set by the plugin from the connection:
+    #: ``public.users.old_flag`` then names the same column as ``users.old_flag``
+    default_schema: str | None = None
     findings_only_revision: str = "write"
 
     def override(self, kind: Kind) -> str:
@@ -64,11 +67,46 @@ class Options:
         return self.policy.get(kind, "safe")
 
     def drop_allowed(self, schema: str | None, table: str, column: str | None = None) -> bool:
-        """True when ``allow_drop`` names this table or column (optionally schema-qualified)."""
-        names = {table if column is None else f"{table}.{column}"}
-        if schema:
-            names.add(f"{schema}.{table}" if column is None else f"{schema}.{table}.{column}")
-        return bool(names & self.allow_drop)
+        """True when ``allow_drop`` names this table or column.
+
+        An unqualified name (``legacy``, ``users.old_flag``) means the default schema only:
+        with ``include_schemas=True`` the same table name in another schema may hold data
+        the entry was never meant for. Other schemas need ``schema.table[.column]``.
+        """
+        return bool(self._names(schema, table, column) & self.allow_drop)
+
+    def _names(self, schema: str | None, table: str, column: str | None) -> set[str]:
+        leaf = table if column is None else f"{table}.{column}"
+        if schema is None or schema == self.default_schema:
+            names = {leaf}
+            if self.default_schema:
+                names.add(f"{self.default_schema}.{leaf}")
+            return names
+        return {f"{schema}.{leaf}"}
+
+    def check_allow_drop(self, objects: Iterable[tuple[str | None, str, str | None]]) -> None:
+        """Refuse an entry that names two of ``objects`` (``(schema, table, column)``).
+
+        ``a.b`` is table ``b`` of schema ``a`` and also column ``b`` of table ``a`` in the
+        default schema; when both are there, keeping either drop on a guess could lose the
+        other's data.
+        """
+        named: dict[str, list[str]] = {}
+        for schema, table, column in objects:
+            what = (
+                f"table {schema + '.' if schema else ''}{table}"
+                if column is None
+                else f"column {schema + '.' if schema else ''}{table}.{column}"
+            )
+            for name in self._names(schema, table, column) & self.allow_drop:
+                named.setdefault(name, []).append(what)
+        for entry in sorted(named):
+            if len(set(named[entry])) > 1:
+                both = " and ".join(sorted(set(named[entry])))
+                raise OptionsError(
+                    f"allow_drop entry {entry!r} is ambiguous: it names {both}; qualify it "
+                    "(schema.table, or schema.table.column with the default schema's name)"
+                )
 
 
 def from_mapping(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:

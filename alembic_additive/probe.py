@@ -203,7 +203,13 @@ def _postgresql_guard(
 ) -> Iterator[Callable[[Request], TableCounts]]:
     # A savepoint that is always rolled back: the read-only flag and the timeout are
     # SET LOCAL settings, undone with it, and a cancelled statement does not abort the
-    # caller's transaction.
+    # caller's transaction. An AUTOCOMMIT connection has no transaction to hold a
+    # savepoint ("SAVEPOINT can only be used in transaction blocks"): there the counts run
+    # in a READ ONLY transaction of their own, always rolled back.
+    if _autocommit(connection):
+        with _postgresql_autocommit_guard(connection, timeout) as autocommit_run:
+            yield autocommit_run
+        return
     state: dict[str, Any] = {}
 
     def begin() -> None:
@@ -226,6 +232,36 @@ def _postgresql_guard(
     finally:
         if state["sp"].is_active:
             state["sp"].rollback()
+
+
+def _autocommit(connection: sa.Connection) -> bool:
+    """Whether the driver runs every statement in a transaction of its own."""
+    return bool(getattr(connection.connection.driver_connection, "autocommit", False))
+
+
+@contextlib.contextmanager
+def _postgresql_autocommit_guard(
+    connection: sa.Connection, timeout: float
+) -> Iterator[Callable[[Request], TableCounts]]:
+    ms = str(max(1, int(timeout * 1000)))
+
+    def begin() -> None:
+        connection.exec_driver_sql("BEGIN READ ONLY")
+        connection.execute(sa.select(sa.func.set_config("statement_timeout", ms, True)))
+
+    def run(request: Request) -> TableCounts:
+        try:
+            return _run_exact(connection, request)
+        except sa_exc.DBAPIError as error:
+            connection.exec_driver_sql("ROLLBACK")
+            begin()
+            return _failed(request, error)
+
+    begin()
+    try:
+        yield run
+    finally:
+        connection.exec_driver_sql("ROLLBACK")
 
 
 @contextlib.contextmanager

@@ -15,6 +15,8 @@ count is taken while comparing.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,10 +28,11 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import CommandError, DispatchPriority, PriorityDispatchResult
 
 from .. import options as options_mod
-from .. import policy, probe
+from .. import policy, probe, session
 from ..findings import (
     Action,
     Findings,
+    Kind,
     Measurements,
     OrphanColumn,
     OrphanTable,
@@ -66,11 +69,15 @@ class PendingVerdict:
     later: list[probe.Request]
     engine: sa.Engine | None
     model_tables: int
+    #: env.py's connection state (search_path, database), replayed on the later connection
+    state: session.SessionState | None = None
     _full: Verdict | None = field(default=None, repr=False)
 
     def complete(self, progress: Progress | None = None) -> Verdict:
         if self._full is None:
-            counted = _measure_later(self.engine, self.later, self.options, self.measured, progress)
+            counted = _measure_later(
+                self.engine, self.later, self.options, self.measured, progress, self.state
+            )
             self._full = policy.decide(self.findings, counted, self.options)
             _log(self._full)
         return self._full
@@ -90,14 +97,23 @@ def additive(
         opts = options_mod.resolve(
             autogen_context.opts, config.config_file_name if config is not None else None
         )
+        dialect = autogen_context.dialect
+        if dialect is not None:
+            opts = dataclasses.replace(opts, default_schema=dialect.default_schema_name)
+        opts.check_allow_drop(_drop_targets(found))
     except options_mod.OptionsError as exc:
         raise CommandError(f"alembic-additive: {exc}") from None
 
     requests = probe.requests_for(found)
     connection = autogen_context.connection
-    if connection is not None and connection.dialect.is_async:
+    state = _state(connection) if requests and opts.probe != "off" else None
+    if connection is not None and (
+        connection.dialect.is_async or state is None or not state.replayable
+    ):
         # an async engine (Alembic's async template) cannot be reconnected from outside
-        # its event loop once env.py is done: count everything while we are inside it
+        # its event loop once env.py is done, and a connection whose state a new one cannot
+        # be given (SQLite with attached databases) sees what no other does: count
+        # everything while we are inside it
         urgent = {r.table for r in requests}
     else:
         # the tables the requests for those findings read (an enum's are its columns' tables)
@@ -121,6 +137,7 @@ def additive(
         later,
         connection.engine if connection is not None else None,
         len(autogen_context.sorted_tables),
+        state,
     )
     upgrade_ops.info[PENDING_KEY] = pending
 
@@ -147,21 +164,48 @@ def _counts_line(verdict: Verdict) -> str:
     return ", ".join(parts)
 
 
+def _drop_targets(found: Findings) -> list[tuple[str | None, str, str | None]]:
+    """``(schema, table, column)`` of every orphan whose drop ``allow_drop`` could keep."""
+    out: list[tuple[str | None, str, str | None]] = []
+    for f in found.items:
+        if isinstance(f, OrphanColumn):
+            out.append((f.table.schema, f.table.name, f.column.name))
+        elif f.key.kind is Kind.DROP_TABLE:  # orphan tables, and what is decided like one
+            out.append((f.table.schema, f.table.name, None))
+    return out
+
+
+def _state(connection: sa.Connection | None) -> session.SessionState | None:
+    """env.py's connection state; None (count everything now) if it cannot be read."""
+    if connection is None or connection.dialect.is_async:
+        return None
+    try:
+        return session.capture(connection)
+    except sa.exc.SQLAlchemyError as exc:
+        log.debug("Could not read the connection's state (%s); counting now", exc)
+        return None
+
+
 def _measure_later(
     engine: sa.Engine | None,
     requests: list[probe.Request],
     opts: options_mod.Options,
     now: Measurements,
     progress: Progress | None = None,
+    state: session.SessionState | None = None,
 ) -> Measurements:
-    """Counts for the comments, on a fresh connection; unknown if that is not possible."""
+    """Counts for the comments, on a fresh connection given env.py's connection state
+    (``state``); unknown if that is not possible."""
     tables = dict(now.tables)
     if requests and engine is not None and opts.probe != "off":
         try:
             with engine.connect() as conn, conn.begin():
-                counted = probe.measure(conn, requests, opts.probe, opts.probe_timeout, progress)
+                with session.replayed(conn, state) if state else contextlib.nullcontext():
+                    counted = probe.measure(
+                        conn, requests, opts.probe, opts.probe_timeout, progress
+                    )
                 tables.update(counted.tables)
-        except sa.exc.SQLAlchemyError as exc:
+        except (sa.exc.SQLAlchemyError, session.NotReconstructible) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             log.warning(
                 "Could not count the data behind the findings (%s); shown as unknown", first

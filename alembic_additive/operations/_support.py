@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.util import CommandError
 
+from . import _exact
+
 log = logging.getLogger(f"alembic.{__name__}")
 
 FORCE_FLAG = "additive_force"
@@ -91,16 +93,20 @@ def count(
     table: str,
     schema: str | None,
     column: str | None,
-    unless_equal: str | None = None,
+    unless_equal: _exact.Default | None = None,
+    column_type: sa.types.TypeEngine[Any] | None = None,
 ) -> int:
     """Rows in ``table``, or non-null values of ``column`` (other than ``unless_equal``, the
-    literal server default an upgrade filled in): one SELECT, identifiers quoted by SQLAlchemy,
-    the default passed as a bound parameter."""
+    server default an upgrade filled in, compared exactly in ``column_type``: see
+    :mod:`._exact`): one SELECT, identifiers quoted by SQLAlchemy, a literal default passed as
+    a bound parameter."""
     cols: list[Any] = [sa.column(column)] if column else []
     t = sa.table(table, *cols, schema=schema)
     stmt = sa.select(sa.func.count(t.c[column]) if column else sa.func.count()).select_from(t)
     if column and unless_equal is not None:
-        stmt = stmt.where(t.c[column] != sa.bindparam("default", unless_equal))
+        dialect = operations.migration_context.dialect
+        col_type = column_type if column_type is not None else sa.types.NullType()
+        stmt = stmt.where(_exact.differs(dialect, t.c[column], col_type, unless_equal))
     value = operations.get_bind().execute(stmt).scalar()
     return int(value or 0)
 

@@ -17,7 +17,7 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op_text
 from alembic.operations import Operations, ops
 
-from . import _support
+from . import _exact, _support
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -68,7 +68,7 @@ class AddColumnIfNotExistsOp(ops.AddColumnOp):
             self.table_name,
             self.column.name,
             schema=self.schema,
-            default=_support.literal_default(self.column),
+            default=_exact.filled_default(self.column),
             column=self.column,
         )
 

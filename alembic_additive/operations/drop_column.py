@@ -4,6 +4,11 @@ It drops the column only while it holds no value. If rows were written since the
 refuses with a message naming the column and how many values it holds, unless the user
 forces it with ``-x additive_force=1``. In offline (``--sql``) mode nothing can be counted,
 so it refuses unless forced.
+
+What the upgrade itself produced is not data: values equal to the server default it filled
+in (a literal, or an expression such as ``sa.false()``, compared exactly, see
+:mod:`._exact`), and every value of a computed (generated) column, which the database can
+always compute again from the columns that stay.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import Operations, ops
 
-from . import _support
+from . import _exact, _support
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -31,13 +36,14 @@ class DropColumnIfEmptyOp(ops.MigrateOperation):
         column_name: str,
         *,
         schema: str | None = None,
-        default: str | None = None,
+        default: _exact.Default | None = None,
         column: sa.Column[Any] | None = None,
     ) -> None:
         self.table_name = table_name
         self.column_name = column_name
         self.schema = schema
-        #: the literal server default the upgrade filled existing rows with (not data)
+        #: the server default the upgrade filled existing rows with (not data): a literal,
+        #: or its SQL expression
         self.default = default
         self.column = column
 
@@ -49,12 +55,13 @@ class DropColumnIfEmptyOp(ops.MigrateOperation):
         column_name: str,
         *,
         schema: str | None = None,
-        default: str | None = None,
+        default: _exact.Default | None = None,
     ) -> None:
         """Drop a column unless it holds data (or is already gone).
 
-        Values equal to ``default`` (the literal server default the upgrade filled in) do
-        not count as data.
+        Values equal to ``default`` (the server default the upgrade filled in: a literal
+        string, or ``sa.text(...)`` for an expression) do not count as data, nor do the
+        values of a computed column.
         """
         operations.invoke(cls(table_name, column_name, schema=schema, default=default))
 
@@ -85,13 +92,19 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
         ):
             log.info("Column %s does not exist; nothing to drop", name)
             return
-        held = _support.count(
-            operations,
-            operation.table_name,
-            operation.schema,
-            operation.column_name,
-            operation.default,
-        )
+        live = _live_column(operations, operation)
+        if live is not None and live.get("computed"):
+            log.info("Column %s is computed: it holds no data of its own", name)
+            held = 0
+        else:
+            held = _support.count(
+                operations,
+                operation.table_name,
+                operation.schema,
+                operation.column_name,
+                operation.default,
+                live["type"] if live is not None else None,
+            )
         if held and not forced:
             other = " other than its default" if operation.default is not None else ""
             raise _support.RefusedDrop(
@@ -110,5 +123,15 @@ def render_drop_column_if_empty(autogen_context: AutogenContext, op: DropColumnI
     prefix = autogen_context.opts.get("alembic_module_prefix") or ""
     extra = f", schema={op.schema!r}" if op.schema else ""
     if op.default is not None:
-        extra += f", default={op.default!r}"
+        extra += f", default={_exact.render_default(op.default, autogen_context.dialect)}"
     return f"{prefix}drop_column_if_empty({op.table_name!r}, {op.column_name!r}{extra})"
+
+
+def _live_column(operations: Operations, operation: DropColumnIfEmptyOp) -> dict[str, Any] | None:
+    """The reflected live column: its type for the exact comparison, and whether it is
+    computed. None when reflection does not list it (then the type is unknown)."""
+    insp = _support.inspector(operations)
+    for c in insp.get_columns(operation.table_name, schema=operation.schema):
+        if c["name"] == operation.column_name:
+            return dict(c)
+    return None

@@ -84,10 +84,7 @@ class RevisionValues:
                             present[c] for c in columns if c in present
                         )
         for ref, columns in wanted.items():
-            # A column without values cannot have one changed (a backfill of a new column
-            # is the common case): nothing to hash.
-            held = self.before.tables[ref].non_null
-            missing = [c for c in held if c in columns and held[c] > 0]
+            missing = [c for c in self.before.tables[ref].non_null if c in columns]
             missing = [c for c in missing if c not in self.taken.get(ref, {})]
             if missing:
                 self._take_before(ref, missing)
@@ -104,29 +101,23 @@ class RevisionValues:
         ]
 
     def _take_before(self, ref: TableRef, columns: list[str]) -> None:
-        taken = self._take(ref, columns, "before", self.before.tables[ref].rows)
+        if self.before.tables[ref].rows == 0:
+            # Nothing to change; still record it, so a rename of an empty column is not hashed.
+            self.taken.setdefault(ref, {}).update(
+                {c: fp.ColumnPrints(exact=True, keyed={}) for c in columns}
+            )
+            return
+        taken = self._take(ref, columns, "before")
         if taken is not None:
             self.taken.setdefault(ref, {}).update(taken)
 
     def _take(
-        self, ref: TableRef, columns: list[str], when: str, rows: int
+        self, ref: TableRef, columns: list[str], when: str
     ) -> dict[str, fp.ColumnPrints] | None:
         self.busy = True
-        # PostgreSQL aborts the whole transaction on an error: a savepoint keeps a failed
-        # fingerprint query from failing the revision.
-        savepoint = (
-            self.connection.begin_nested()
-            if self.connection.dialect.name == "postgresql" and self.connection.in_transaction()
-            else None
-        )
         try:
-            taken = fp.take(self.connection, ref, columns, rows)
-            if savepoint is not None:
-                savepoint.commit()
-            return taken
-        except Exception as error:
-            if savepoint is not None and savepoint.is_active:
-                savepoint.rollback()  # never make a revision fail: say what was not checked
+            return fp.take(self.connection, ref, columns)
+        except Exception as error:  # never make a revision fail: say what was not checked
             log.debug("fingerprints of %s failed: %s", ref, error, exc_info=True)
             self.note(
                 f"values of {ref} not compared: fingerprints {when} the statement failed "
@@ -159,7 +150,7 @@ class RevisionValues:
             wanted = list(dict.fromkeys(present + candidates))
             if not wanted:
                 continue
-            now = self._take(ref, wanted, "after", state.rows) if state.rows else {}
+            now = self._take(ref, wanted, "after") if state.rows else {}
             if now is None:
                 continue
             for column in present:

@@ -1,0 +1,115 @@
+"""Exact, type-correct "differs from the upgrade's default" for the guarded downgrade.
+
+``drop_column_if_empty`` discards values equal to the server default the upgrade filled in.
+"Equal" must be exact, or data written after the upgrade is dropped as if it were the
+default: MariaDB's default collations and SQLite's ``NOCASE`` / ``RTRIM`` call ``'Pending'``,
+``'PENDING'``, ``'pendíng '`` and ``'pending '`` equal to ``'pending'``. And it must be
+defined for every type: PostgreSQL has no ``=`` for ``json`` (the downgrade crashed on
+``json <> unknown``), and ``box = box`` compares areas.
+
+So each dialect compares in a form where equality is byte equality of one canonical text,
+with the default converted through the column's own type first, so ``'1.5'`` into a
+``NUMERIC(5,2)`` and the stored ``1.50`` agree:
+
+* PostgreSQL: ``CAST(col AS TEXT) COLLATE "C"`` against ``CAST(CAST(default AS <type>) AS
+  TEXT) COLLATE "C"`` (the text output of every type, JSON included; "C" is deterministic);
+* MariaDB/MySQL: strings as ``CAST(CAST(col AS CHAR CHARACTER SET utf8mb4) AS BINARY)`` on
+  both sides (no collation, no PAD SPACE); other types compare natively, which involves no
+  collation;
+* SQLite: ``col COLLATE BINARY`` (type affinity still applies, so ``0`` equals ``'0'`` in an
+  INTEGER column, as the upgrade stored it).
+
+A default that evaluates to NULL never makes a value "equal": every value then counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+Default = str | sa.TextClause | sa.ColumnElement[Any]
+"""A literal server default (bound as a parameter) or the default's SQL expression."""
+
+
+def default_expression(default: Default) -> sa.ColumnElement[Any]:
+    if isinstance(default, str):
+        return sa.bindparam("default", default, type_=sa.Text())
+    if isinstance(default, sa.TextClause):
+        return sa.literal_column(f"({default.text})")
+    return default
+
+
+def differs(
+    dialect: sa.Dialect,
+    col: sa.ColumnClause[Any],
+    col_type: sa.types.TypeEngine[Any],
+    default: Default,
+) -> sa.ColumnElement[bool]:
+    """True where ``col`` holds a value other than ``default``, compared exactly."""
+    right = default_expression(default)
+    if dialect.name == "postgresql":
+        left, right = _postgresql(col, col_type, right)
+    elif dialect.name in ("mysql", "mariadb"):
+        left, right = _mysql(col, col_type, right)
+    elif dialect.name == "sqlite":
+        left = sa.collate(col, "BINARY")
+    else:
+        left = col
+    return sa.or_(left != right, right.is_(None))
+
+
+def _known(col_type: sa.types.TypeEngine[Any]) -> bool:
+    return not isinstance(col_type, sa.types.NullType)
+
+
+def _postgresql(
+    col: sa.ColumnClause[Any], col_type: sa.types.TypeEngine[Any], right: Any
+) -> tuple[Any, Any]:
+    typed = sa.cast(right, col_type) if _known(col_type) else right
+    return (
+        sa.collate(sa.cast(col, sa.Text()), "C"),
+        sa.collate(sa.cast(typed, sa.Text()), "C"),
+    )
+
+
+def _mysql(
+    col: sa.ColumnClause[Any], col_type: sa.types.TypeEngine[Any], right: Any
+) -> tuple[Any, Any]:
+    if isinstance(col_type, sa.String) or not _known(col_type):
+
+        def exact(expr: Any) -> Any:
+            return sa.cast(sa.cast(expr, mysql.CHAR(charset="utf8mb4")), sa.LargeBinary())
+
+        return exact(col), exact(right)
+    return col, right
+
+
+def filled_default(column: sa.Column[Any]) -> Default | None:
+    """What the upgrade filled existing rows of an added ``column`` with, if anything.
+
+    A literal server default (``'0'``, ``'pending'``) as a string; an expression default
+    (``sa.false()``, ``sa.text('0')``, ``func.now()``) as its SQL expression, which the
+    downgrade compares against. A computed column has no default: it is not data at all.
+    """
+    default = column.server_default
+    if not isinstance(default, sa.DefaultClause):
+        return None
+    arg = default.arg
+    if isinstance(arg, str):
+        return arg
+    if isinstance(arg, (sa.TextClause, sa.ColumnElement)):
+        return arg
+    return None
+
+
+def render_default(default: Default, dialect: sa.Dialect) -> str:
+    """``default`` as Python source for the revision: a repr, or ``sa.text('...')``."""
+    if isinstance(default, str):
+        return repr(default)
+    if isinstance(default, sa.TextClause):
+        text = default.text
+    else:
+        text = str(default.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return f"sa.text({text!r})"
