@@ -1,0 +1,388 @@
+"""Type changes are proved on the dialect's real semantics, or measured, never guessed (issue 10).
+
+Each test reproduces one case through the real ``alembic`` command line and compares every
+row and value before and after (``helpers.dump``): MariaDB's text family (limits in bytes,
+JSON stored as LONGTEXT), MariaDB charsets, DOUBLE vs FLOAT(53), PostgreSQL CHAR padding,
+SQLite's batch copy (CAST, affinity) and its INTEGER PRIMARY KEY rowid alias.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from conftest import Database
+from helpers import alembic, assert_preserved, dump, function_source, make_project, only_revision
+from sqlalchemy.dialects import mysql
+
+SESSION_MODE_MARKER = "    with connectable.connect() as connection:\n"
+
+
+def set_session_sql_mode(project: Path, mode: str) -> None:
+    """Every connection of the project's env.py runs with this session ``sql_mode``."""
+    env = project / "migrations" / "env.py"
+    text = env.read_text()
+    assert SESSION_MODE_MARKER in text
+    env.write_text(
+        text.replace(
+            SESSION_MODE_MARKER,
+            SESSION_MODE_MARKER
+            + f"        connection.exec_driver_sql(\"SET SESSION sql_mode = '{mode}'\")\n"
+            + "        connection.commit()\n",
+        )
+    )
+
+
+def without_version_table(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "alembic_version"}
+
+
+def upgrade_of(project: Path) -> str:
+    return function_source(only_revision(project), "upgrade")
+
+
+def statements(upgrade: str) -> str:
+    """The upgrade without the findings comment block: what it will actually run."""
+    return upgrade.split("### end alembic-additive ###")[-1]
+
+
+def assert_check_clean(project: Path) -> None:
+    result = alembic(project, "check", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No new upgrade operations detected" in result.stdout + result.stderr
+
+
+BIG = "x" * 100_000  # bytes: over TEXT's 65,535
+
+MARIADB_TEXT_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+docs = sa.Table(
+    "docs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("medium", sa.Text),
+    sa.Column("big", sa.Text),
+    sa.Column("payload", sa.Text),
+)
+"""
+
+
+@pytest.mark.parametrize("sql_mode", [None, ""], ids=["strict", "sql_mode-empty"])
+def test_mariadb_text_family_limits_are_bytes(
+    make_database: Any, tmp_path: Path, sql_mode: str | None
+) -> None:
+    """MEDIUMTEXT/LONGTEXT/JSON (LONGTEXT on MariaDB) → Text: TEXT holds 65,535 bytes. The
+    change is suppressed with the count of values that would not fit; a 100,000-byte value
+    survives in strict mode (no failure) and with ``sql_mode=''`` (no silent truncation)."""
+    db: Database = make_database("mysql")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE docs (id INTEGER PRIMARY KEY, medium MEDIUMTEXT, big LONGTEXT, "
+                "payload JSON)"
+            )
+        )
+        conn.execute(
+            sa.text("INSERT INTO docs VALUES (1, :big, :big, :json), (2, 'a', 'b', '{}')"),
+            {"big": BIG, "json": '{"k": "' + BIG + '"}'},
+        )
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, MARIADB_TEXT_MODELS)
+    if sql_mode is not None:
+        set_session_sql_mode(project, sql_mode)
+    before = dump(db.engine)
+
+    alembic(project, "revision", "--autogenerate", "-m", "text")
+    upgrade = upgrade_of(project)
+    assert "alter_column" not in statements(upgrade)
+    for column, old in (("medium", "MEDIUMTEXT"), ("big", "LONGTEXT"), ("payload", "LONGTEXT")):
+        line = next(x for x in upgrade.splitlines() if f"docs.{column} type" in x)
+        assert f"{old}" in line and "TEXT holds at most 65,535 bytes" in line, line
+        assert "1 value(s) would not fit" in line, line
+    alembic(project, "upgrade", "head")
+    alembic(project, "stamp", "base")
+    alembic(project, "upgrade", "head")
+    assert_preserved(before, dump(db.engine))
+    with db.engine.connect() as conn:
+        lengths = conn.execute(
+            sa.text("SELECT octet_length(medium), octet_length(big) FROM docs WHERE id = 1")
+        ).one()
+    assert tuple(lengths) == (100_000, 100_000)
+    assert_check_clean(project)
+
+
+CHARSET_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(100)),
+)
+"""
+
+
+@pytest.mark.parametrize("sql_mode", [None, ""], ids=["strict", "sql_mode-empty"])
+def test_mariadb_widening_keeps_the_column_charset(
+    make_database: Any, tmp_path: Path, sql_mode: str | None
+) -> None:
+    """A utf8mb4 VARCHAR(50) in a latin1 table, model String(100): the kept MODIFY carries
+    the column's charset and collation, so '山田太郎' survives (it would fail with 1366 in
+    strict mode and become '????' with ``sql_mode=''``)."""
+    db: Database = make_database("mysql")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE people (id INTEGER PRIMARY KEY, "
+                "name VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci) "
+                "CHARACTER SET latin1"
+            )
+        )
+        conn.execute(sa.text("INSERT INTO people VALUES (1, '山田太郎'), (2, 'Ann')"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, CHARSET_MODELS)
+    if sql_mode is not None:
+        set_session_sql_mode(project, sql_mode)
+    before = dump(db.engine)
+
+    alembic(project, "revision", "--autogenerate", "-m", "widen")
+    upgrade = statements(upgrade_of(project))
+    assert "alter_column" in upgrade
+    assert "charset='utf8mb4'" in upgrade and "collation='utf8mb4_unicode_ci'" in upgrade
+    alembic(project, "upgrade", "head")
+    alembic(project, "stamp", "base")
+    alembic(project, "upgrade", "head")
+    assert_preserved(before, dump(db.engine))
+    with db.engine.connect() as conn:
+        name = conn.execute(sa.text("SELECT name FROM people WHERE id = 1")).scalar_one()
+        charset, collation, length = conn.execute(
+            sa.text(
+                "SELECT character_set_name, collation_name, character_maximum_length "
+                "FROM information_schema.columns WHERE table_schema = DATABASE() "
+                "AND table_name = 'people' AND column_name = 'name'"
+            )
+        ).one()
+    assert name == "山田太郎"
+    assert (charset, collation, length) == ("utf8mb4", "utf8mb4_unicode_ci", 100)
+    assert_check_clean(project)
+
+
+FLOAT_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+readings = sa.Table(
+    "readings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Float(53)),
+    sa.Column("other", sa.Double),
+)
+"""
+
+
+def test_mariadb_double_and_float53_are_the_same_type(make_database: Any, tmp_path: Path) -> None:
+    """FLOAT(53) *is* DOUBLE on MariaDB: no operation, no finding, ``alembic check`` clean."""
+    db: Database = make_database("mysql")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE readings (id INTEGER PRIMARY KEY, value DOUBLE, other FLOAT(53))")
+        )
+        conn.execute(sa.text("INSERT INTO readings VALUES (1, 0.1, 1e300)"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, FLOAT_MODELS)
+    before = dump(db.engine)
+    assert_check_clean(project)
+    alembic(project, "revision", "--autogenerate", "-m", "nothing")
+    upgrade = upgrade_of(project)
+    assert "alter_column" not in upgrade
+    assert "readings" not in upgrade  # not even a finding
+    alembic(project, "upgrade", "head")
+    assert_preserved(before, dump(db.engine))
+
+
+CHAR_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+codes = sa.Table(
+    "codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("code", sa.String(10)),
+)
+"""
+
+
+def test_postgresql_char_padding_is_measured(make_database: Any, tmp_path: Path) -> None:
+    """CHAR(5) → String(10) on PostgreSQL turns 'ab   ' into 'ab': with such a value the
+    change is suppressed, with a count, and the value stays."""
+    db: Database = make_database("postgresql")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE codes (id INTEGER PRIMARY KEY, code CHAR(5))"))
+        conn.execute(sa.text("INSERT INTO codes VALUES (1, 'ab'), (2, 'abcde'), (3, NULL)"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, CHAR_MODELS)
+    before = dump(db.engine)
+    assert ("'ab   '",) in {r[1:] for r in before["codes"]["rows"]}
+
+    alembic(project, "revision", "--autogenerate", "-m", "char")
+    upgrade = upgrade_of(project)
+    assert "alter_column" not in statements(upgrade)
+    line = next(x for x in upgrade.splitlines() if "codes.code type" in x)
+    assert "CHAR padding" in line and "1 value(s) would change" in line, line
+    alembic(project, "upgrade", "head")
+    assert_preserved(before, dump(db.engine))
+
+
+def test_postgresql_char_without_padding_is_kept_and_reproved(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """Only full-width values: the change is kept, with a ``type-fits`` guard; a padded
+    value written after the revision makes the upgrade refuse, changing nothing."""
+    db: Database = make_database("postgresql")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE codes (id INTEGER PRIMARY KEY, code CHAR(5))"))
+        conn.execute(sa.text("INSERT INTO codes VALUES (1, 'abcde'), (2, NULL)"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, CHAR_MODELS)
+
+    alembic(project, "revision", "--autogenerate", "-m", "char")
+    upgrade = upgrade_of(project)
+    assert "alter_column" in statements(upgrade)
+    assert "'kind': 'type-fits'" in upgrade and "'test': 'padded'" in upgrade
+    assert upgrade.index("op.preflight(") < statements(upgrade).index("alter_column") + (
+        len(upgrade) - len(statements(upgrade))
+    )
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO codes VALUES (3, 'ab')"))
+    before = dump(db.engine)
+    refused = alembic(project, "upgrade", "head", check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "codes.code: 1 value(s) that would lose or gain CHAR padding" in output
+    assert "Traceback" not in output
+    assert without_version_table(dump(db.engine)) == without_version_table(before)
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM codes WHERE id = 3"))
+    fixed = dump(db.engine)
+    alembic(project, "upgrade", "head")
+    assert_preserved(without_version_table(fixed), dump(db.engine))
+    assert sa.inspect(db.engine).get_columns("codes")[1]["type"].length == 10
+
+
+NUMERIC_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+amounts = sa.Table(
+    "amounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("qty", sa.Numeric(20, 0)),
+)
+"""
+
+
+def test_sqlite_integer_to_numeric_keeps_text_values(make_database: Any, tmp_path: Path) -> None:
+    """SQLite INTEGER column holding '' and 'n/a' (flexible typing), model Numeric(20,0):
+    the batch copy's CAST would make them 0, so the change is suppressed with a count."""
+    db: Database = make_database("sqlite")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE amounts (id INTEGER NOT NULL PRIMARY KEY, qty INTEGER)"))
+        conn.execute(sa.text("INSERT INTO amounts VALUES (1, 5), (2, ''), (3, 'n/a'), (4, NULL)"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, NUMERIC_MODELS)
+    before = dump(db.engine)
+    assert {r[1] for r in before["amounts"]["rows"]} == {"5", "''", "'n/a'", "None"}
+
+    alembic(project, "revision", "--autogenerate", "-m", "numeric")
+    upgrade = upgrade_of(project)
+    assert "alter_column" not in statements(upgrade)
+    line = next(x for x in upgrade.splitlines() if "amounts.qty type" in x)
+    assert "2 value(s) would change" in line, line
+    alembic(project, "upgrade", "head")
+    alembic(project, "stamp", "base")
+    alembic(project, "upgrade", "head")
+    assert dump(db.engine)["amounts"] == before["amounts"]
+
+
+def test_sqlite_integer_to_numeric_is_reproved_at_upgrade(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """Only integers: kept with a ``type-fits`` guard; an 'n/a' written after the revision
+    makes the upgrade refuse before the table is rebuilt."""
+    db: Database = make_database("sqlite")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE amounts (id INTEGER NOT NULL PRIMARY KEY, qty INTEGER)"))
+        conn.execute(sa.text("INSERT INTO amounts VALUES (1, 5), (2, NULL)"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, NUMERIC_MODELS)
+    alembic(project, "revision", "--autogenerate", "-m", "numeric")
+    upgrade = upgrade_of(project)
+    assert "'kind': 'type-fits'" in upgrade and "'test': 'sqlite_copy'" in upgrade
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO amounts VALUES (3, 'n/a')"))
+    before = dump(db.engine)
+    refused = alembic(project, "upgrade", "head", check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "amounts.qty: 1 value(s) that SQLite would convert" in output
+    assert dump(db.engine) == before
+
+
+ROWID_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("kind", sa.String(20)),
+)
+"""
+
+
+def test_sqlite_integer_primary_key_to_biginteger_is_no_change(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """INTEGER PRIMARY KEY → BigInteger: SQLite stores both alike, and a rebuild to BIGINT
+    would lose the rowid alias (inserts without an id then fail). No operation, check clean."""
+    db: Database = make_database("sqlite")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, kind VARCHAR(20))")
+        )
+        conn.execute(sa.text("INSERT INTO events (kind) VALUES ('a'), ('b')"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, ROWID_MODELS)
+    before = dump(db.engine)
+    assert_check_clean(project)
+    alembic(project, "revision", "--autogenerate", "-m", "nothing")
+    assert "alter_column" not in upgrade_of(project)
+    alembic(project, "upgrade", "head")
+    assert_preserved(before, dump(db.engine))
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO events (kind) VALUES ('c')"))
+        ids = conn.execute(sa.text("SELECT id FROM events ORDER BY id")).scalars().all()
+    assert ids == [1, 2, 3]
+
+
+def test_mysql_types_render_with_their_charset() -> None:
+    """The carried charset is in the rendered type (the revision imports mysql types)."""
+    from alembic_additive.types.charset import keep_charset
+
+    kept = keep_charset(
+        mysql.VARCHAR(50, charset="utf8mb4", collation="utf8mb4_bin"), sa.String(100)
+    )
+    assert repr(kept) == "VARCHAR(charset='utf8mb4', collation='utf8mb4_bin', length=100)"
+    assert keep_charset(mysql.VARCHAR(50), sa.String(100)).__class__ is sa.String
