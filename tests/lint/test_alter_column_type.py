@@ -50,6 +50,9 @@ def test_ok_provable_widening(tmp_path: Path, existing: str, new: str) -> None:
         ("sa.BigInteger()", "sa.Integer()", "narrows"),
         ("sa.Numeric(12, 4)", "sa.Numeric(12, 2)", "rounds"),
         ("sa.String()", "sa.Integer()", "not a provable widening"),
+        # the dialect is unknown: a change unsafe on any dialect is reported
+        ("sa.CHAR(5)", "sa.String(10)", "CHAR padding"),  # PostgreSQL reads CHAR padded
+        ("sa.Integer()", "sa.Numeric(20, 0)", "CAST"),  # SQLite's batch copy casts
     ],
 )
 def test_err_narrowing(tmp_path: Path, existing: str, new: str, why: str) -> None:
@@ -58,6 +61,24 @@ def test_err_narrowing(tmp_path: Path, existing: str, new: str, why: str) -> Non
     result = lint()
     assert rules(result) == ["alter-column-type"]
     assert why in result.findings[0].message and "`t.c`" in result.findings[0].message
+
+
+def test_err_mariadb_text_family_is_bytes(tmp_path: Path) -> None:
+    """MEDIUMTEXT → Text narrows on MariaDB (TEXT holds 65,535 bytes): reported, though
+    Text is the widest text type elsewhere."""
+    write, lint = project(tmp_path)
+    write(
+        """
+        from sqlalchemy.dialects import mysql
+
+
+        def upgrade():
+            op.alter_column("t", "c", existing_type=mysql.MEDIUMTEXT(), type_=sa.Text())
+        """
+    )
+    result = lint()
+    assert rules(result) == ["alter-column-type"]
+    assert "65,535 bytes" in result.findings[0].message
 
 
 def test_err_without_existing_type(tmp_path: Path) -> None:
