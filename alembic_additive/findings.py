@@ -303,6 +303,71 @@ class Verdict:
         return {d.key: d for d in self.decisions}
 
 
+# What the final upgrade keeps that depends on data where it runs. Read from the final
+# operation tree (alembic_additive/kept.py); the policy turns them into upgrade-time checks.
+
+
+@dataclass(frozen=True)
+class KeptNotNull:
+    """A column made NOT NULL (``alter_column(..., nullable=False)``)."""
+
+    table: TableRef
+    column: str
+
+
+@dataclass(frozen=True)
+class KeptAddColumn:
+    """A column added. ``default`` is its server default as SQL, ``constant`` whether that
+    is a literal (every existing row gets the same value); ``generated``: a key, identity
+    or computed column, whose values the database makes up."""
+
+    table: TableRef
+    column: str
+    nullable: bool
+    default: str | None = None
+    constant: bool = False
+    generated: bool = False
+
+
+@dataclass(frozen=True)
+class KeptUnique:
+    """A unique constraint, unique index or primary key created on existing columns."""
+
+    table: TableRef
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class KeptForeignKey:
+    """A foreign key created."""
+
+    table: TableRef
+    columns: tuple[str, ...]
+    referent: TableRef
+    referent_columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class KeptCheck:
+    """A CHECK constraint created; ``condition`` is its SQL."""
+
+    table: TableRef
+    condition: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class KeptCreateTable:
+    """A table created (empty) by the revision."""
+
+    table: TableRef
+
+
+KeptChange = KeptNotNull | KeptAddColumn | KeptUnique | KeptForeignKey | KeptCheck | KeptCreateTable
+
+
 def format_count(value: int | None, estimated: bool = False, timed_out: bool = False) -> str:
     """Render a count for humans: exact, ``~N`` when estimated, or why it is unknown."""
     if timed_out:

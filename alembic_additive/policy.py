@@ -24,16 +24,24 @@ create-index           if-not-exists
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from .checks import Check, CheckHolds, Empty, ForeignKey, NoNull, Unique
 from .findings import (
     Action,
     Decision,
     Finding,
     Findings,
+    KeptAddColumn,
+    KeptChange,
+    KeptCheck,
+    KeptCreateTable,
+    KeptForeignKey,
+    KeptNotNull,
+    KeptUnique,
     Measurements,
     MissingColumn,
     MissingIndex,
@@ -44,6 +52,7 @@ from .findings import (
     OrphanIndex,
     OrphanTable,
     RenameGuess,
+    TableRef,
     TypeChange,
     Verdict,
     format_count,
@@ -167,6 +176,66 @@ def _not_null(f: Any, m: Measurements) -> Decision:
         why = "timed out" if counts.timed_out else "not measured exactly"
         return Decision(f, Action.SUPPRESS, f"cannot prove the column has no NULL ({why})")
     return Decision(f, Action.SUPPRESS, f"{counts.rows - nn} NULL value(s) would violate NOT NULL")
+
+
+def guards(changes: Sequence[KeptChange]) -> list[Check]:
+    """The upgrade-time checks the final upgrade needs (``op.preflight``), in order.
+
+    Every kept operation whose success depends on the data is re-proved where the upgrade
+    runs: SET NOT NULL (no NULL), a NOT NULL column added without a server default (the
+    table is empty), a unique key or primary key (no duplicate, no NULL in a key), a foreign
+    key (no orphan row), a CHECK (no row for which it is FALSE). However the operation came
+    to be kept (measured, or configured ``allow``), it is guarded: the guard protects the
+    upgrade, not a decision. A table the revision creates is empty and needs nothing.
+
+    A key column the same revision adds is predictable from its definition (see
+    :mod:`alembic_additive.checks`): NULL-filled, it breaks nothing; with a constant server
+    default, every row has the same value, so a unique key on it needs at most one row.
+    """
+    created = {c.table for c in changes if isinstance(c, KeptCreateTable)}
+    added: dict[TableRef, dict[str, KeptAddColumn]] = {}
+    for c in changes:
+        if isinstance(c, KeptAddColumn):
+            added.setdefault(c.table, {})[c.column] = c
+    out: list[Check] = []
+    for c in changes:
+        if isinstance(c, KeptCreateTable) or c.table in created:
+            continue
+        new = added.get(c.table, {})
+        t, s = c.table.name, c.table.schema
+        if isinstance(c, KeptNotNull):
+            out.append(NoNull(table=t, schema=s, column=c.column, added=_fresh(new, [c.column])))
+        elif isinstance(c, KeptAddColumn):
+            if not c.nullable and c.default is None and not c.generated:
+                out.append(Empty(table=t, schema=s, column=c.column))
+        elif isinstance(c, KeptUnique):
+            fresh = _fresh(new, c.columns)
+            out.append(Unique(table=t, schema=s, columns=c.columns, name=c.name, added=fresh))
+            if fresh and set(fresh) == set(c.columns) and all(new[x].constant for x in fresh):
+                out.append(Empty(table=t, schema=s, column=fresh[0], max_rows=1))
+        elif isinstance(c, KeptForeignKey):
+            out.append(
+                ForeignKey(
+                    table=t,
+                    schema=s,
+                    columns=c.columns,
+                    referent=c.referent.name,
+                    referent_schema=c.referent.schema,
+                    referent_columns=c.referent_columns,
+                    name=c.name,
+                    added=_fresh(new, c.columns),
+                    referent_created=c.referent in created,
+                )
+            )
+        elif isinstance(c, KeptCheck):
+            out.append(
+                CheckHolds(table=t, schema=s, condition=c.condition, name=c.name, added=tuple(new))
+            )
+    return list(dict.fromkeys(out))  # one check per condition, first place kept
+
+
+def _fresh(new: dict[str, KeptAddColumn], columns: Sequence[str]) -> tuple[str, ...]:
+    return tuple(c for c in columns if c in new)
 
 
 _DEFAULTS: dict[type[Any], Callable[[Any, Measurements], Decision]] = {

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 
+from . import kept, policy
 from .findings import Action, Decision, Key, Kind, TableRef, Verdict, format_count
 from .operations import (
     AddColumnIfNotExistsOp,
@@ -21,6 +22,7 @@ from .operations import (
     CreateTableIfNotExistsOp,
     WideningAlterColumnOp,
 )
+from .operations.guard import PreflightOp
 
 # our idempotent operations need no batch mode, so they leave the table's container
 _TOP_LEVEL = (AddColumnIfNotExistsOp, CreateIndexIfNotExistsOp)
@@ -39,6 +41,10 @@ def apply(
     new_ops: list[ops.MigrateOperation] = []
     for op in upgrade_ops.ops:
         new_ops.extend(state.top(op))
+    dialect = autogen_context.dialect
+    checks = policy.guards(kept.read(new_ops, dialect)) if dialect is not None else []
+    if checks:  # one guard op, before any DDL: a refusal then changes nothing
+        new_ops.insert(0, PreflightOp(checks))
     if report is not None:
         new_ops.insert(0, AdditiveReportOp(report, standalone=not new_ops))
     upgrade_ops.ops = new_ops

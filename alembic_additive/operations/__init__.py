@@ -16,6 +16,7 @@ from .drop_column import DropColumnIfEmptyOp
 from .drop_index import DropIndexIfExistsOp
 from .drop_table import DropTableIfEmptyOp
 from .ensure_empty import EnsureEmptyOp
+from .guard import PreflightOp
 from .report import AdditiveReportOp
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "DropIndexIfExistsOp",
     "DropTableIfEmptyOp",
     "EnsureEmptyOp",
+    "PreflightOp",
     "WideningAlterColumnOp",
 ]
