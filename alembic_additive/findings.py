@@ -207,8 +207,51 @@ class NotNullChange:
         return Key(Kind.SET_NOT_NULL, self.table, self.column)
 
 
+@dataclass(frozen=True)
+class OrphanView:
+    """A view or materialized view another extension would drop (``alembic_utils``'
+    ``drop_entity``). A materialized view holds rows; a view holds its definition.
+
+    Decided like an orphan table: ``allow_drop`` and the ``drop-table`` policy name it too.
+    ``code`` is the extension's own definition of the entity, to paste into the models.
+    """
+
+    table: TableRef
+    materialized: bool
+    code: str = ""
+
+    @property
+    def key(self) -> Key:
+        return Key(Kind.DROP_TABLE, self.table)
+
+
+@dataclass(frozen=True)
+class EnumValueRemoval:
+    """Labels an extension would remove from a database enum type (``alembic-postgresql-enum``'
+    ``sync_enum_values``): rows still holding one make the change fail or lose them.
+
+    ``table`` names the enum type; ``columns`` are the (table, column, is_array) using it. The
+    labels are schema (they are in the models and the revision), never row values.
+    """
+
+    table: TableRef
+    removed: tuple[str, ...]
+    columns: tuple[tuple[TableRef, str, bool], ...]
+
+    @property
+    def key(self) -> Key:
+        return Key(Kind.ALTER_COLUMN_TYPE, self.table)
+
+
+TAGGED_KEY = "alembic_additive.key"
+"""``MigrateOperation.info`` key: the :class:`Key` a collector gave another extension's
+operation, so the rewrite can find the decision for an operation class it does not know."""
+
+
 Finding = (
     OrphanTable
+    | OrphanView
+    | EnumValueRemoval
     | OrphanColumn
     | MissingTable
     | MissingColumn
@@ -243,6 +286,8 @@ class TableCounts:
     rows: int | None
     non_null: Mapping[str, int | None] = field(default_factory=dict)
     misfits: Mapping[str, int | None] = field(default_factory=dict)
+    uses: Mapping[tuple[str, str], int | None] = field(default_factory=dict)
+    """Rows whose (column, enum label) is used, for labels an extension would remove."""
     estimated: bool = False
     timed_out: bool = False
     error: str | None = None

@@ -10,7 +10,8 @@ if TYPE_CHECKING:  # importing it here would re-enter Alembic's plugin loader
 
 def setup(plugin: Plugin) -> None:
     """Register the comparators; enable with ``autogenerate_plugins=[..., "alembic_additive"]``."""
-    from .compare import additive, alter_columns, columns, indexes, tables
+    from .compare import additive, alter_columns, columns, enums, indexes, tables, views
 
-    for module in (tables, columns, indexes, alter_columns, additive):
+    # views and enums read other extensions' operations; additive must stay last
+    for module in (tables, columns, indexes, alter_columns, views, enums, additive):
         module.setup(plugin)

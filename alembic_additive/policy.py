@@ -33,6 +33,7 @@ from .checks import Check, CheckHolds, Empty, ForeignKey, NoNull, Unique
 from .findings import (
     Action,
     Decision,
+    EnumValueRemoval,
     Finding,
     Findings,
     KeptAddColumn,
@@ -51,6 +52,7 @@ from .findings import (
     OrphanConstraint,
     OrphanIndex,
     OrphanTable,
+    OrphanView,
     RenameGuess,
     TableRef,
     TypeChange,
@@ -73,7 +75,7 @@ def needs_counts(finding: Finding) -> bool:
     every other count only informs the revision's comments and is taken when the revision
     is written, which keeps ``alembic check`` free of table scans it does not need.
     """
-    return isinstance(finding, NotNullChange) or (
+    return isinstance(finding, (NotNullChange, EnumValueRemoval)) or (
         isinstance(finding, MissingColumn) and finding.needs_backfill
     )
 
@@ -84,7 +86,7 @@ def _decide_one(f: Finding, m: Measurements, options: Options) -> Decision:
         return Decision(
             f, override, f"configured: {f.key.kind.value} = {options.override(f.key.kind)}"
         )
-    if isinstance(f, (OrphanTable, OrphanColumn)):
+    if isinstance(f, (OrphanTable, OrphanColumn, OrphanView)):
         column = f.column.name if isinstance(f, OrphanColumn) else None
         if options.drop_allowed(f.table.schema, f.table.name, column):
             return Decision(f, Action.KEEP, "allowed by allow_drop")
@@ -238,8 +240,50 @@ def _fresh(new: dict[str, KeptAddColumn], columns: Sequence[str]) -> tuple[str, 
     return tuple(c for c in columns if c in new)
 
 
+def _orphan_view(f: Any, m: Measurements) -> Decision:
+    assert isinstance(f, OrphanView)
+    if not f.materialized:
+        return Decision(f, Action.SUPPRESS, "orphan view; dropping it is left to you")
+    counts = m.get(f.table)
+    rows = format_count(counts.rows, counts.estimated, counts.timed_out)
+    if counts.rows == 0 and not counts.estimated:
+        return Decision(
+            f, Action.SUPPRESS, "orphan materialized view is empty (0 rows); clean up deliberately"
+        )
+    return Decision(f, Action.SUPPRESS, f"orphan materialized view holds {rows} row(s)")
+
+
+def _enum_values(f: Any, m: Measurements) -> Decision:
+    """Removing enum labels is safe only when no row holds one (measured, per column)."""
+    assert isinstance(f, EnumValueRemoval)
+    parts: list[str] = []
+    unknown = used = False
+    for label in f.removed:
+        per_column: list[tuple[str, int | None, str]] = []
+        for table, column, _ in f.columns:
+            counts = m.get(table)
+            n = None if counts.estimated else counts.uses.get((column, label))
+            shown = format_count(n, timed_out=counts.timed_out)
+            per_column.append((f"{table}.{column}", n, shown))
+        known = [n for _, n, _ in per_column if n is not None]
+        unknown = unknown or len(known) < len(per_column)
+        used = used or any(known)
+        if len(known) < len(per_column):
+            total = "unknown"
+        else:
+            total = str(sum(known))
+        detail = ", ".join(f"{where} {shown}" for where, n, shown in sorted(per_column) if n != 0)
+        parts.append(f"{label!r} (used by {total} row(s){': ' + detail if detail else ''})")
+    reason = f"removes {', '.join(parts)}"
+    if not used and not unknown:
+        return Decision(f, Action.KEEP, f"{reason}: no row holds a removed value (measured)")
+    return Decision(f, Action.SUPPRESS, reason)
+
+
 _DEFAULTS: dict[type[Any], Callable[[Any, Measurements], Decision]] = {
     OrphanTable: _orphan_table,
+    OrphanView: _orphan_view,
+    EnumValueRemoval: _enum_values,
     OrphanColumn: _orphan_column,
     MissingTable: _missing_table,
     MissingColumn: _missing_column,

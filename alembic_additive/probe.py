@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from .findings import (
+    EnumValueRemoval,
     Findings,
     Measurements,
     MisfitCheck,
@@ -31,6 +32,7 @@ from .findings import (
     NotNullChange,
     OrphanColumn,
     OrphanTable,
+    OrphanView,
     TableCounts,
     TableRef,
     TypeChange,
@@ -46,6 +48,8 @@ class Request:
     table: TableRef
     non_null: set[str] = field(default_factory=set)
     misfits: dict[str, MisfitCheck] = field(default_factory=dict)
+    uses: set[tuple[str, str, bool]] = field(default_factory=set)
+    """(column, enum label, is_array): rows holding a label an extension would remove."""
 
 
 def requests_for(findings: Findings) -> list[Request]:
@@ -56,8 +60,11 @@ def requests_for(findings: Findings) -> list[Request]:
         return by_table.setdefault(ref, Request(ref))
 
     for f in findings.items:
-        if isinstance(f, OrphanTable):
+        if isinstance(f, OrphanTable) or (isinstance(f, OrphanView) and f.materialized):
             req(f.table)
+        elif isinstance(f, EnumValueRemoval):
+            for table, column, array in f.columns:
+                req(table).uses.update((column, label, array) for label in f.removed)
         elif isinstance(f, OrphanColumn):
             req(f.table).non_null.add(f.column.name)
         elif isinstance(f, NotNullChange):
@@ -102,7 +109,7 @@ def count_statement(
     """The one SELECT for a table, and the column order of its non-null and misfit counts."""
     non_null = sorted(request.non_null)
     misfit_cols = sorted(request.misfits)
-    names = sorted(set(non_null) | set(misfit_cols))
+    names = sorted(set(non_null) | set(misfit_cols) | {u[0] for u in request.uses})
     table = sa.table(
         request.table.name, *(sa.column(n) for n in names), schema=request.table.schema
     )
@@ -110,6 +117,9 @@ def count_statement(
     exprs += [sa.func.count(table.c[n]) for n in non_null]
     for name in misfit_cols:
         predicate = _misfit_predicate(dialect, table.c[name], request.misfits[name])
+        exprs.append(sa.func.coalesce(sa.func.sum(sa.case((predicate, 1), else_=0)), 0))
+    for name, label, array in sorted(request.uses):
+        predicate = _uses_predicate(table.c[name], label, array)
         exprs.append(sa.func.coalesce(sa.func.sum(sa.case((predicate, 1), else_=0)), 0))
     return sa.select(*exprs).select_from(table), non_null, misfit_cols
 
@@ -127,13 +137,26 @@ def _misfit_predicate(
     raise ValueError(f"unknown misfit check {check.what!r}")
 
 
+def _uses_predicate(col: sa.ColumnClause[Any], label: str, array: bool) -> sa.ColumnElement[bool]:
+    """The row holds enum ``label`` (compared as text; the label is a bound parameter)."""
+    if array:
+        from sqlalchemy.dialects import postgresql
+
+        as_text = sa.cast(col, postgresql.ARRAY(sa.Text))
+        return sa.func.array_position(as_text, sa.cast(label, sa.Text)).is_not(None)
+    return sa.cast(col, sa.Text) == label
+
+
 def _run_exact(connection: sa.Connection, request: Request) -> TableCounts:
     stmt, non_null, misfits = count_statement(connection.dialect, request)
     row = connection.execute(stmt).one()
     values = [int(v) if v is not None else None for v in row]
     nn = dict(zip(non_null, values[1 : 1 + len(non_null)], strict=True))
-    mf = dict(zip(misfits, values[1 + len(non_null) :], strict=True))
-    return TableCounts(rows=values[0], non_null=nn, misfits=mf)
+    end = 1 + len(non_null) + len(misfits)
+    mf = dict(zip(misfits, values[1 + len(non_null) : end], strict=True))
+    used = zip(sorted(request.uses), values[end:], strict=True)
+    uses = {(c, label): v for (c, label, _), v in used}
+    return TableCounts(rows=values[0], non_null=nn, misfits=mf, uses=uses)
 
 
 def _timed_out(request: Request) -> TableCounts:
@@ -142,6 +165,7 @@ def _timed_out(request: Request) -> TableCounts:
         rows=None,
         non_null={c: None for c in request.non_null},
         misfits={c: None for c in request.misfits},
+        uses={(c, label): None for c, label, _ in request.uses},
         timed_out=True,
     )
 
@@ -158,6 +182,7 @@ def _failed(request: Request, error: sa_exc.DBAPIError) -> TableCounts:
         rows=None,
         non_null={c: None for c in request.non_null},
         misfits={c: None for c in request.misfits},
+        uses={(c, label): None for c, label, _ in request.uses},
         error=first,
     )
 
@@ -336,6 +361,7 @@ def _estimate(connection: sa.Connection, requests: list[Request]) -> dict[TableR
             rows=rows,
             non_null=non_null,
             misfits={c: None for c in request.misfits},
+            uses={(c, label): None for c, label, _ in request.uses},
             estimated=True,
         )
     return out

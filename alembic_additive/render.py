@@ -21,12 +21,14 @@ from alembic.operations import ops
 from .findings import (
     Action,
     Decision,
+    EnumValueRemoval,
     MissingColumn,
     NotNullChange,
     OrphanColumn,
     OrphanConstraint,
     OrphanIndex,
     OrphanTable,
+    OrphanView,
     TypeChange,
     Verdict,
     format_count,
@@ -157,6 +159,8 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
                 by_section["tables"].append(f"{f.table}: {rows_s} row(s) — add to your models:")
                 code = table_code(autogen_context, f.reflected)
                 by_section["tables"].extend(f"    {line}" for line in code.splitlines())
+        elif isinstance(f, OrphanView):
+            by_section["views"].extend(_view_lines(f, m))
         if d.action is Action.SUPPRESS:
             by_section["suppressed"].append(f"{_describe_op(d, prefix)}: {d.reason}")
         elif d.action is Action.KEEP and d.reason.startswith(("allowed", "configured")):
@@ -181,6 +185,9 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
         f"{sum(isinstance(d.finding, OrphanTable) for d in verdict.decisions)} orphan table(s), "
         f"{len(by_section['suppressed'])} suppressed operation(s) (probe: {m.mode}) ###"
     )
+    views = sum(isinstance(d.finding, OrphanView) for d in verdict.decisions)
+    if views:  # only then: the header of every other revision stays as it was
+        header = header.replace(" orphan table(s), ", f" orphan table(s), {views} orphan view(s), ")
     lines = [header]
     for key, title in _SECTIONS.items():
         if by_section[key]:
@@ -194,6 +201,7 @@ _SECTIONS = {
     "columns": "Orphan columns holding data (in the database, not in your models):",
     "empty": "Empty orphan columns (kept; drop them deliberately, e.g. alembic-additive cleanup):",
     "tables": "Orphan tables (in the database, not in your models):",
+    "views": "Orphan views (in the database, not in your models):",
     "renames": "Possible renames (never applied automatically):",
     "relaxed": "Added as nullable:",
     "kept": "Destructive operations kept by configuration:",
@@ -226,7 +234,26 @@ def _describe_op(d: Decision, prefix: str) -> str:
         return f"alter_column {f.table}.{f.column} nullable=False"
     if isinstance(f, MissingColumn):
         return f"add_column {f.table}.{f.column.name}"
+    if isinstance(f, OrphanView):
+        return f"drop_entity {f.table} ({'materialized view' if f.materialized else 'view'})"
+    if isinstance(f, EnumValueRemoval):
+        return f"sync_enum_values {f.table}"
     return f"{f.key.kind.value} {f.table}"
+
+
+def _view_lines(f: OrphanView, m: Any) -> list[str]:
+    """``name: view`` or ``name: materialized view, N row(s)``, and the entity to register."""
+    if f.materialized:
+        counts = m.get(f.table)
+        head = (
+            f"{f.table}: materialized view, "
+            f"{format_count(counts.rows, counts.estimated, counts.timed_out)} row(s)"
+        )
+    else:
+        head = f"{f.table}: view"
+    if not f.code:
+        return [head]
+    return [f"{head} — register it with alembic_utils (register_entities):", f"    {f.code}"]
 
 
 class _scratch_imports:

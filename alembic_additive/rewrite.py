@@ -14,7 +14,7 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 
 from . import kept, policy
-from .findings import Action, Decision, Key, Kind, TableRef, Verdict, format_count
+from .findings import TAGGED_KEY, Action, Decision, Key, Kind, TableRef, Verdict, format_count
 from .operations import (
     AddColumnIfNotExistsOp,
     AdditiveReportOp,
@@ -147,6 +147,9 @@ class _State:
             if not op.has_changes():
                 return None
             return WideningAlterColumnOp.from_op(op) if op.modify_type is not None else op
+        tagged = op.info.get(TAGGED_KEY)
+        if isinstance(tagged, Key):  # another extension's operation, seen by a collector
+            return self._keep_or_drop(tagged, op)
         return op
 
     def _keep_or_drop(self, key: Key, op: ops.MigrateOperation) -> ops.MigrateOperation | None:

@@ -12,6 +12,7 @@ from alembic_additive import policy
 from alembic_additive.findings import (
     Action,
     Decision,
+    EnumValueRemoval,
     Finding,
     Findings,
     Kind,
@@ -24,6 +25,7 @@ from alembic_additive.findings import (
     OrphanConstraint,
     OrphanIndex,
     OrphanTable,
+    OrphanView,
     RenameGuess,
     TableCounts,
     TableRef,
@@ -349,6 +351,8 @@ SAMPLES: list[Finding] = [
     OrphanConstraint(T, "ck", "check"),
     type_change(sa.String(5), sa.String(9)),
     NotNullChange(T, "email"),
+    OrphanView(TableRef(None, "patient_view"), materialized=True),
+    EnumValueRemoval(TableRef(None, "status"), ("gone",), ((T, "status", False),)),
 ]
 
 
@@ -579,6 +583,8 @@ def test_decide_keeps_finding_order_and_is_pure() -> None:
         Action.SUPPRESS,  # orphan constraint
         Action.KEEP,  # widening
         Action.KEEP,  # set-not-null, 4 of 4 non-null
+        Action.SUPPRESS,  # orphan materialized view (rows unknown)
+        Action.SUPPRESS,  # enum label removal (uses unknown)
     ]
 
 
@@ -590,3 +596,44 @@ def test_estimated_empty_table_still_gets_a_nullable_column() -> None:
     m = Measurements({ref: TableCounts(rows=0, estimated=True)}, mode="estimate")
     (decision,) = policy.decide(found, m, Options()).decisions
     assert decision.action is Action.RELAX_NOT_NULL
+
+
+# --- other extensions: views (alembic_utils) and enum labels (alembic-postgresql-enum) -------
+
+
+def test_orphan_views_are_suppressed_like_tables() -> None:
+    view = OrphanView(T, materialized=False)
+    assert decide_one(view).reason == "orphan view; dropping it is left to you"
+    mat = OrphanView(T, materialized=True)
+    d = decide_one(mat, {T: TableCounts(rows=4)})
+    assert (d.action, d.reason) == (Action.SUPPRESS, "orphan materialized view holds 4 row(s)")
+    assert "unknown" in decide_one(mat).reason
+    kept = decide_one(mat, {T: TableCounts(rows=4)}, Options(allow_drop=frozenset({"patients"})))
+    assert kept.action is Action.KEEP
+
+
+ENUM = TableRef(None, "status")
+
+
+def test_enum_label_removal_kept_only_when_measured_unused() -> None:
+    f = EnumValueRemoval(ENUM, ("gone", "old"), ((T, "status", False), (OTHER, "tags", True)))
+    used = {
+        T: TableCounts(rows=5, uses={("status", "gone"): 2, ("status", "old"): 0}),
+        OTHER: TableCounts(rows=3, uses={("tags", "gone"): 1, ("tags", "old"): 0}),
+    }
+    d = decide_one(f, used)
+    assert d.action is Action.SUPPRESS
+    assert d.reason == (
+        "removes 'gone' (used by 3 row(s): patients.status 2, visits.tags 1), "
+        "'old' (used by 0 row(s))"
+    )
+    unused = {
+        T: TableCounts(rows=5, uses={("status", "gone"): 0, ("status", "old"): 0}),
+        OTHER: TableCounts(rows=3, uses={("tags", "gone"): 0, ("tags", "old"): 0}),
+    }
+    assert decide_one(f, unused).action is Action.KEEP
+    # unknown (not measured, estimated, timed out) is treated as used
+    assert decide_one(f).action is Action.SUPPRESS
+    estimated = {t: TableCounts(rows=0, uses=c.uses, estimated=True) for t, c in unused.items()}
+    assert decide_one(f, estimated).action is Action.SUPPRESS
+    assert policy.needs_counts(f)

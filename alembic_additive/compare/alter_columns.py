@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
@@ -27,15 +28,32 @@ def compare_alter_columns(
         if ref is None or not isinstance(op, ops.AlterColumnOp):
             continue
         if op.modify_type is not None and op.existing_type is not None:
-            wide, reason, misfit = widening.classify(op.existing_type, op.modify_type)
-            found.add(
-                TypeChange(
-                    ref, op.column_name, op.existing_type, op.modify_type, wide, reason, misfit
-                )
-            )
+            existing = stored_type(op.existing_type, autogen_context.dialect)
+            new = stored_type(op.modify_type, autogen_context.dialect)
+            wide, reason, misfit = widening.classify(existing, new)
+            found.add(TypeChange(ref, op.column_name, existing, new, wide, reason, misfit))
         if op.modify_nullable is False:
             found.add(NotNullChange(ref, op.column_name))
     return PriorityDispatchResult.CONTINUE
+
+
+def stored_type(
+    type_: sa.types.TypeEngine[Any], dialect: sa.Dialect | None
+) -> sa.types.TypeEngine[Any]:
+    """The type the database stores for ``type_``: a TypeDecorator's implementation.
+
+    ``sqlalchemy_utils.EmailType(255)`` is a ``VARCHAR(255)`` to the database; classifying
+    the decorator itself could prove nothing ("VARCHAR → VARCHAR, not a provable widening").
+    ``load_dialect_impl`` is what the decorator emits DDL with on this dialect.
+    """
+    seen = 0
+    while isinstance(type_, sa.types.TypeDecorator) and seen < 10:
+        impl = type_.load_dialect_impl(dialect) if dialect is not None else type_.impl_instance
+        if isinstance(impl, sa.types.TypeDecorator) and impl is type_:
+            break
+        type_ = impl
+        seen += 1
+    return type_
 
 
 def setup(plugin: Plugin) -> None:
