@@ -128,9 +128,35 @@ people = sa.Table(
 """
 
 
-@pytest.mark.parametrize("sql_mode", [None, ""], ids=["strict", "sql_mode-empty"])
+DECORATED_CHARSET_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+class Name(sa.types.TypeDecorator):
+    impl = sa.String
+    cache_ok = True
+
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", Name(100)),
+)
+"""
+
+
+@pytest.mark.parametrize(
+    ("sql_mode", "models"),
+    [
+        pytest.param(None, CHARSET_MODELS, id="strict"),
+        pytest.param("", CHARSET_MODELS, id="sql_mode-empty"),
+        pytest.param("", DECORATED_CHARSET_MODELS, id="type-decorator-sql_mode-empty"),
+    ],
+)
 def test_mariadb_widening_keeps_the_column_charset(
-    make_database: Any, tmp_path: Path, sql_mode: str | None
+    make_database: Any, tmp_path: Path, sql_mode: str | None, models: str
 ) -> None:
     """A utf8mb4 VARCHAR(50) in a latin1 table, model String(100): the kept MODIFY carries
     the column's charset and collation, so '山田太郎' survives (it would fail with 1366 in
@@ -146,7 +172,7 @@ def test_mariadb_widening_keeps_the_column_charset(
         )
         conn.execute(sa.text("INSERT INTO people VALUES (1, '山田太郎'), (2, 'Ann')"))
     project = tmp_path / "project"
-    make_project(project, db.ini_url, CHARSET_MODELS)
+    make_project(project, db.ini_url, models)
     if sql_mode is not None:
         set_session_sql_mode(project, sql_mode)
     before = dump(db.engine)
@@ -386,3 +412,12 @@ def test_mysql_types_render_with_their_charset() -> None:
     )
     assert repr(kept) == "VARCHAR(charset='utf8mb4', collation='utf8mb4_bin', length=100)"
     assert keep_charset(mysql.VARCHAR(50), sa.String(100)).__class__ is sa.String
+    kept_text = keep_charset(mysql.VARCHAR(50, charset="utf8mb4"), sa.Text())
+    assert (type(kept_text), kept_text.charset) == (mysql.TEXT, "utf8mb4")  # type: ignore[attr-defined]
+    enum = keep_charset(
+        mysql.ENUM("a", charset="utf8mb4", collation="utf8mb4_bin"), sa.Enum("a", "b", name="e")
+    )
+    assert repr(enum) == "ENUM('a', 'b', charset='utf8mb4', collation='utf8mb4_bin')"
+    # a charset the model names is the model's (classified as a conversion, measured)
+    latin = mysql.VARCHAR(100, charset="latin1")
+    assert keep_charset(mysql.VARCHAR(50, charset="utf8mb4"), latin) is latin

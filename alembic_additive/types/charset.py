@@ -22,18 +22,23 @@ _TEXT_TYPES: tuple[type[Any], ...] = (mysql.TINYTEXT, mysql.MEDIUMTEXT, mysql.LO
 def keep_charset(existing: TypeEngine[Any], new: TypeEngine[Any]) -> TypeEngine[Any]:
     """``new`` with ``existing``'s charset and collation, when ``new`` names neither.
 
-    Anything that is not a plain character type (an enumeration, a TypeDecorator, a
-    non-string) and any type that already names a charset or collation is returned as is.
+    A non-string, a SET, and any type that already names a charset or collation are returned
+    as is (the caller passes a TypeDecorator's implementation).
     """
     charset = getattr(existing, "charset", None)
     collation = getattr(existing, "collation", None)
     if not (charset or collation) or not isinstance(existing, sa.String):
         return new
-    if not isinstance(new, sa.String) or isinstance(new, sa.Enum):
+    if not isinstance(new, sa.String):
         return new
     if getattr(new, "charset", None) or getattr(new, "collation", None):
         return new
     kw: dict[str, Any] = {"charset": charset, "collation": collation}
+    if isinstance(new, sa.Enum):
+        if type(new).__name__.upper() == "SET":
+            return new  # a SET never comes out of a kept change (never a widening)
+        enum: TypeEngine[Any] = mysql.ENUM(*new.enums, **kw)
+        return enum
     if isinstance(new, _TEXT_TYPES):
         same: TypeEngine[Any] = type(new)(**kw)
         return same
