@@ -301,8 +301,11 @@ def test_postgresql_char_without_padding_is_kept_and_reproved(
         conn.execute(sa.text("DELETE FROM codes WHERE id = 3"))
     fixed = dump(db.engine)
     alembic(project, "upgrade", "head")
+    alembic(project, "stamp", "base")
+    alembic(project, "upgrade", "head")  # the guard on a column that is VARCHAR already
     assert_preserved(without_version_table(fixed), dump(db.engine))
-    assert sa.inspect(db.engine).get_columns("codes")[1]["type"].length == 10
+    code = sa.inspect(db.engine).get_columns("codes")[1]["type"]
+    assert (type(code), code.length) == (sa.VARCHAR, 10)
 
 
 NUMERIC_MODELS = """import sqlalchemy as sa
@@ -363,6 +366,21 @@ def test_sqlite_integer_to_numeric_is_reproved_at_upgrade(
     assert refused.returncode != 0
     assert "amounts.qty: 1 value(s) that SQLite would convert" in output
     assert dump(db.engine) == before
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM amounts WHERE id = 3"))
+    fixed = dump(db.engine)
+    alembic(project, "upgrade", "head")
+    alembic(project, "stamp", "base")
+    alembic(project, "upgrade", "head")
+    assert_preserved(without_version_table(fixed), dump(db.engine))
+    with db.engine.begin() as conn:
+        declared = conn.execute(
+            sa.text("SELECT type FROM pragma_table_info('amounts') WHERE name = 'qty'")
+        ).scalar_one()
+        conn.execute(sa.text("INSERT INTO amounts (qty) VALUES (7)"))  # rowid alias kept
+        assert conn.execute(sa.text("SELECT max(id) FROM amounts")).scalar_one() == 3
+    assert declared == "NUMERIC(20, 0)"
 
 
 ROWID_MODELS = """import sqlalchemy as sa
