@@ -43,7 +43,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 
 from ..findings import TableRef
-from . import LossKind, RevisionFailed, VerifyError, VerifyResult
+from . import LossKind, RevisionFailed, VerifyError, VerifyResult, Violation
 from . import seed as seeding
 from . import snapshot as snap
 from .values import RevisionValues
@@ -109,6 +109,7 @@ def run(
         engine = sa.create_engine(_with_installed_driver(db_url), poolclass=sa.pool.NullPool)
     except Exception as error:
         raise VerifyError(f"cannot use {masked}: {_first_line(error, db_url)}") from error
+    _transactional_sqlite(engine)
     try:
         try:
             connection = engine.connect()
@@ -212,44 +213,36 @@ class _Run:
         tracker = None if recount_all else snap.ChangeTracker.for_connection(conn, schemas)
         if not rollback:
             conn.commit()
+        seeded = seeding.SeededRows()
         for step in steps:
             revision = step.revision.revision
-            phase = "upgrade"
+            unseeded = before
             try:
-                with (
-                    ctx.begin_transaction(_per_migration=True),
-                    # Under rollback, each revision in its own savepoint: a TRUNCATE of a
-                    # table rewritten by an earlier revision then gets a new relfilenode,
-                    # which the change tracker sees, instead of truncating in place.
-                    conn.begin_nested() if rollback else contextlib.nullcontext(),
-                ):
-                    if seed_rows:
-                        phase = "seed"
-                        before = seeding.seed_empty_tables(conn, before, seed_rows, self.note)
-                    marks = tracker.marks(conn) if tracker is not None else None
-                    phase = "upgrade"
-                    values = RevisionValues(conn, before, self.note)
-                    with Operations.context(ctx), values.listening():
-                        step.migration_fn()
-                    maintainer.update_to_step(step)
-                    if xid is not None and _transaction_id(conn) != xid:
-                        raise VerifyError(
-                            "it committed the transaction, so its changes and those before "
-                            "it stay in the database; --rollback cannot undo that"
-                        )
-                    phase = "snapshot"
-                    unchanged: set[TableRef] = set()
-                    if tracker is not None and marks is not None:
-                        unchanged = tracker.unchanged(marks, tracker.marks(conn))
-                    after = snap.take(conn, schemas, exclude, before, unchanged)
-                    changes, renames = values.compare(revision, after)
-                if not rollback and conn.in_transaction():
-                    conn.commit()  # what ran after an autocommit_block()
-            except Exception as error:
-                message = self._line(error)
-                if phase != "upgrade":
-                    message = f"{phase}: {message}"
-                raise RevisionFailed(revision, message, self.result) from error
+                before, after, changes, renames = self._step(
+                    ctx, step, maintainer, before, seed_rows, seeded, tracker, schemas,
+                    exclude, rollback, xid,
+                )  # fmt: skip
+            except _StepFailed as failed:
+                retry = (
+                    seeded
+                    and failed.phase == "upgrade"
+                    and self._unseed(unseeded, seeded, schemas, exclude, rollback)
+                )
+                if not retry:
+                    raise RevisionFailed(revision, failed.message, self.result) from failed.error
+                # A plain upgrade would have run it on the tables as they were: do that.
+                self.note(
+                    f"seed: revision {revision} failed with seeded rows ({failed.message}); "
+                    "removed them and ran it again without seeding"
+                )
+                before = self._snapshot(conn, schemas, exclude, f"before {revision}")
+                try:
+                    before, after, changes, renames = self._step(
+                        ctx, step, maintainer, before, 0, seeded, tracker, schemas,
+                        exclude, rollback, xid,
+                    )  # fmt: skip
+                except _StepFailed as again:
+                    raise RevisionFailed(revision, again.message, self.result) from again.error
             self.result.revisions.append(revision)
             kept = {(v.table, v.column) for v in renames}
             self.result.violations.extend(
@@ -260,6 +253,94 @@ class _Run:
             self.result.violations.extend(changes)
             self.result.renamed.extend(renames)
             before = after
+
+    def _step(
+        self,
+        ctx: MigrationContext,
+        step: RevisionStep,
+        maintainer: HeadMaintainer,
+        before: snap.Snapshot,
+        seed_rows: int,
+        seeded: seeding.SeededRows,
+        tracker: snap.ChangeTracker | None,
+        schemas: tuple[str | None, ...],
+        exclude: Callable[[TableRef], bool],
+        rollback: bool,
+        xid: Any,
+    ) -> tuple[snap.Snapshot, snap.Snapshot, list[Violation], list[Violation]]:
+        """Seed, run one revision, snapshot: (before, after, values-changed, renamed)."""
+        conn = self.connection
+        phase = "upgrade"
+        try:
+            with (
+                ctx.begin_transaction(_per_migration=True),
+                # Under rollback, each revision in its own savepoint: a TRUNCATE of a
+                # table rewritten by an earlier revision then gets a new relfilenode,
+                # which the change tracker sees, instead of truncating in place.
+                conn.begin_nested() if rollback else contextlib.nullcontext(),
+            ):
+                if seed_rows:
+                    phase = "seed"
+                    before = seeding.seed_empty_tables(conn, before, seed_rows, self.note, seeded)
+                marks = tracker.marks(conn) if tracker is not None else None
+                phase = "upgrade"
+                values = RevisionValues(conn, before, self.note)
+                with Operations.context(ctx), values.listening():
+                    step.migration_fn()
+                maintainer.update_to_step(step)
+                if xid is not None and _transaction_id(conn) != xid:
+                    raise VerifyError(
+                        "it committed the transaction, so its changes and those before "
+                        "it stay in the database; --rollback cannot undo that"
+                    )
+                phase = "snapshot"
+                unchanged: set[TableRef] = set()
+                if tracker is not None and marks is not None:
+                    unchanged = tracker.unchanged(marks, tracker.marks(conn))
+                after = snap.take(conn, schemas, exclude, before, unchanged)
+                changes, renames = values.compare(step.revision.revision, after)
+            if not rollback and conn.in_transaction():
+                conn.commit()  # what ran after an autocommit_block()
+        except Exception as error:
+            message = self._line(error)
+            if phase != "upgrade":
+                message = f"{phase}: {message}"
+            raise _StepFailed(phase, message, error) from error
+        return before, after, changes, renames
+
+    def _unseed(
+        self,
+        unseeded: snap.Snapshot,
+        seeded: seeding.SeededRows,
+        schemas: tuple[str | None, ...],
+        exclude: Callable[[TableRef], bool],
+        rollback: bool,
+    ) -> bool:
+        """After a failed revision: take the seeded rows out again. True when the database
+        is then exactly as before the revision and its seeding (so running it again is what
+        a plain upgrade would have done); where DDL is not transactional, a revision that
+        failed half-way has left changes, and it is not run again."""
+        conn = self.connection
+        seeded_refs = {ref for ref, _, _ in seeded.tables}
+        seeded_refs.update(ref for ref, state in unseeded.tables.items() if state.rows == 0)
+        try:
+            if not rollback and conn.in_transaction():
+                conn.rollback()
+            seeding.remove_seeded(conn, seeded)
+            if not rollback:
+                conn.commit()
+            now = snap.take(conn, schemas, exclude)
+        except Exception:
+            return False
+        if set(now.tables) != set(unseeded.tables):
+            return False
+        for ref, state in unseeded.tables.items():
+            new = now.tables[ref]
+            if list(new.non_null) != list(state.non_null):
+                return False
+            if ref not in seeded_refs and new != state:
+                return False
+        return True
 
     def _start(self, heads: tuple[str, ...], from_rev: str | None) -> tuple[str, ...]:
         """Where the run starts: the database's heads, or ``from_rev`` if it agrees."""
@@ -314,6 +395,34 @@ class _Run:
             yield
         finally:
             event.remove(self.connection, "before_cursor_execute", refuse_commit)
+
+
+class _StepFailed(Exception):
+    """A revision (or its seeding or snapshot) raised; ``phase`` says which."""
+
+    def __init__(self, phase: str, message: str, error: BaseException) -> None:
+        super().__init__(message)
+        self.phase = phase
+        self.message = message
+        self.error = error
+
+
+def _transactional_sqlite(engine: sa.Engine) -> None:
+    """SQLite can run DDL in a transaction, but Python's sqlite3 module only opens one before
+    DML: a batch copy that failed half-way left its ``_alembic_tmp_`` table behind. With
+    SQLAlchemy's documented recipe (the driver's own transaction handling off, ``BEGIN``
+    emitted by SQLAlchemy) each revision's transaction covers its DDL too, so a failed
+    revision leaves nothing — which is what lets ``--seed-rows`` run it again unseeded."""
+    if engine.dialect.name != "sqlite" or engine.dialect.driver != "pysqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _load_config(path: Path) -> Config:

@@ -13,9 +13,17 @@ table gets N rows before each revision, built from the reflected table:
   ``UUID(int=7)``...), so unique constraints hold, and fits the declared length, precision
   or enum. Text is the row number in digits: it is also valid JSON, which MariaDB's JSON
   columns (LONGTEXT with a ``json_valid`` CHECK) require;
+* simple CHECK constraints are read (:mod:`.seed_checks`): ``IN`` lists (a non-native
+  enum's constraint), comparisons, ``BETWEEN``, ``json_valid``; the values come from them;
 * a nullable column whose type has no synthetic value is NULL; a table that still cannot be
-  filled (a NOT NULL column of an unknown type, a CHECK constraint, a foreign key to an
-  empty table) is skipped with a one-line note, and the run goes on.
+  filled (a NOT NULL column of an unknown type, a CHECK constraint that is not understood, a
+  foreign key to an empty table) is skipped with a one-line note, and the run goes on.
+
+Nothing in the database says that a VARCHAR is an enum without a CHECK, or that a later
+revision will parse a text column as JSON: a seeded value can still break a revision that a
+plain upgrade (on empty tables) passes. The runner then takes the seeded rows out again
+(:func:`remove_seeded`, by the primary keys recorded in :class:`SeededRows`) and runs that
+revision again without seeding, with a note.
 
 The rows are written on the verify connection: with ``--rollback`` they disappear with
 everything else; without it they stay in the scratch database, like the revisions' effects.
@@ -27,6 +35,7 @@ import datetime as dt
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from ..findings import TableRef
+from . import seed_checks
 from .snapshot import Snapshot, TableState, count_table
 
 Generator = Callable[[int], Any]
@@ -53,13 +63,49 @@ class CannotSeed(Exception):
     """Why one table cannot be filled; becomes the one-line note."""
 
 
+@dataclass
+class SeededRows:
+    """Which rows the seeder wrote (by primary key), in the order the tables were filled,
+    so they can be taken out again when a revision fails because of them."""
+
+    tables: list[tuple[TableRef, list[str], list[tuple[Any, ...]]]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.tables)
+
+
+def remove_seeded(connection: sa.Connection, seeded: SeededRows) -> None:
+    """Delete the seeded rows that still exist, children first; what fails stays."""
+    for ref, pk, keys in reversed(seeded.tables):
+        table = sa.table(ref.name, *(sa.column(c) for c in pk), schema=ref.schema)
+        savepoint = connection.begin_nested() if connection.dialect.name == "postgresql" else None
+        try:
+            for key in keys:
+                connection.execute(
+                    sa.delete(table).where(
+                        sa.and_(*(table.c[c] == v for c, v in zip(pk, key, strict=True)))
+                    )
+                )
+        except sa_exc.DBAPIError:
+            if savepoint is not None:
+                savepoint.rollback()
+            continue
+        if savepoint is not None:
+            savepoint.commit()
+    seeded.tables.clear()
+
+
 def seed_empty_tables(
     connection: sa.Connection,
     snapshot: Snapshot,
     rows: int,
     note: Callable[[str], None],
+    seeded: SeededRows | None = None,
 ) -> Snapshot:
-    """Fill every empty table of ``snapshot`` with ``rows`` rows; return it recounted."""
+    """Fill every empty table of ``snapshot`` with ``rows`` rows; return it recounted.
+
+    ``seeded`` records the keys of the rows written (the table was empty: every row is ours).
+    """
     empty = {ref for ref, state in snapshot.tables.items() if state.rows == 0}
     if rows <= 0 or not empty:
         return snapshot
@@ -75,6 +121,10 @@ def seed_empty_tables(
             note(f"seed: skipped table {ref}: {why}")
             continue
         changed[ref] = count_table(connection, ref, snapshot.tables[ref].non_null)
+        pk = [c.name for c in table.primary_key.columns]
+        if seeded is not None and pk:
+            keys = [tuple(r) for r in connection.execute(sa.select(*table.primary_key.columns))]
+            seeded.tables.append((ref, pk, keys))
     return snapshot.replace(changed)
 
 
@@ -147,11 +197,16 @@ def _rows(connection: sa.Connection, table: sa.Table, rows: int) -> list[dict[st
             count = min(count, len(found))  # each row needs its own referenced row
         references.append((local, found))
 
+    checks = [str(c.sqltext) for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    rules = seed_checks.rules(checks, connection.dialect.name) if checks else {}
     generators: dict[str, Generator] = {}
     for column in table.columns:
         if column.name in handled or _left_to_database(connection, column, unique_columns):
             continue
-        gen = generator_for(column.type)
+        rule = rules.get(column.name.lower())
+        gen = _checked(column.type, rule) if rule is not None else None
+        if gen is None:
+            gen = generator_for(column.type)
         if gen is None:
             if column.nullable:
                 continue
@@ -167,6 +222,23 @@ def _rows(connection: sa.Connection, table: sa.Table, rows: int) -> list[dict[st
             row.update(zip(local, found[(i - 1) % len(found)], strict=True))
         data.append(row)
     return data
+
+
+def _checked(type_: sa.types.TypeEngine[Any], rule: seed_checks.Rule) -> Generator | None:
+    """Values a column's CHECK constraints accept (None: the type's usual values)."""
+    if rule.choices:
+        return _choices(rule.choices)
+    if rule.low is not None or rule.high is not None:
+        if isinstance(type_, sa.Integer):
+            gen: Generator | None = seed_checks.number_generator(rule, integer=True)
+            return gen
+        if isinstance(type_, (sa.Numeric, sa.Float)):
+            number = seed_checks.number_generator(rule, integer=False)
+            return None if number is None else (lambda i: Decimal(str(number(i))))
+    if rule.json and isinstance(type_, sa.String):
+        length = type_.length
+        return lambda i: str(i) if length is None or len(str(i)) <= length else str(i % 10)
+    return None
 
 
 def _unique_sets(table: sa.Table) -> list[set[str]]:
