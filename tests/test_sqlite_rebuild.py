@@ -441,3 +441,37 @@ def test_parent_rebuild_keeps_cascade_children(tmp_path: Path, batch: bool, fk: 
     assert "name VARCHAR(100)" in table_sql(engine, "users")
     assert_healthy(engine)
     assert alembic(folder, "check").returncode == 0
+
+
+def test_hostile_identifiers(tmp_path: Path) -> None:
+    """Quotes, spaces, reserved words and unicode in table, column, index, trigger and view
+    names: the rebuild quotes them through SQLAlchemy and keeps every object."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    build(
+        engine,
+        [
+            'CREATE TABLE "we""ird table" ("select" INTEGER PRIMARY KEY, "naïve col" '
+            "VARCHAR(5) NOT NULL DEFAULT 'x', [order] TEXT COLLATE NOCASE)",
+            'CREATE TABLE "child;" (id INTEGER PRIMARY KEY, p INTEGER, FOREIGN KEY (p) '
+            'REFERENCES "we""ird table" ("select") ON DELETE CASCADE)',
+            'CREATE INDEX "ix ""q""" ON "we""ird table" (lower("naïve col")) WHERE [order] > \'a\'',
+            'CREATE TRIGGER "t;drop" AFTER INSERT ON "we""ird table" BEGIN SELECT 1; END',
+            'CREATE VIEW "v w" AS SELECT "naïve col" FROM "we""ird table"',
+            "INSERT INTO \"we\"\"ird table\" VALUES (1, 'ab', 'b'), (2, 'cd', NULL)",
+            'INSERT INTO "child;" VALUES (1, 1), (2, 2)',
+        ],
+    )
+    folder = project(tmp_path / "p", engine, MODELS, batch=True, fk=True)
+    write_revision(
+        folder,
+        "op.alter_column_safe('we\"ird table', 'naïve col', existing_type=sa.VARCHAR(5), "
+        "type_=sa.String(50), nullable=True)",
+    )
+    before, objects_before = dump(engine), objects(engine)
+    alembic(folder, "upgrade", "head")
+    alembic(folder, "stamp", "base")
+    alembic(folder, "upgrade", "head")
+    assert {t: s for t, s in dump(engine).items() if t in before} == before
+    assert_same_objects(objects_before, objects(engine))
+    assert "\"naïve col\" VARCHAR(50) DEFAULT 'x'" in table_sql(engine, 'we"ird table')
+    assert_healthy(engine)

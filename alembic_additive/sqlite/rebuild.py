@@ -91,7 +91,8 @@ class _Sql:
         return self.conn.execute(sa.text(sql), params).scalar()
 
     def pragma(self, name: str) -> Any:
-        return self.conn.exec_driver_sql(f"PRAGMA {self.prefix}{name}").scalar()
+        """A connection-wide pragma (foreign_keys, legacy_alter_table): no schema prefix."""
+        return self.conn.exec_driver_sql(f"PRAGMA {name}").scalar()
 
     def table(self, name: str) -> str:
         return self.prefix + self.q(name)
