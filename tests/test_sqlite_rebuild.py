@@ -475,3 +475,51 @@ def test_hostile_identifiers(tmp_path: Path) -> None:
     assert_same_objects(objects_before, objects(engine))
     assert "\"naïve col\" VARCHAR(50) DEFAULT 'x'" in table_sql(engine, 'we"ird table')
     assert_healthy(engine)
+
+
+@pytest.mark.parametrize(("batch", "fk"), MODES)
+def test_allowed_drop_rebuilds_without_cascade(tmp_path: Path, batch: bool, fk: bool) -> None:
+    """A drop kept by ``additive_allow_drop`` is a rebuild on SQLite (batch's copy would
+    delete the children): the column and its index go, every other row, trigger and view
+    stays; rerun converges."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    build(
+        engine,
+        [
+            *SCHEMA[:-3],
+            "ALTER TABLE users ADD COLUMN legacy TEXT",
+            "CREATE INDEX ix_users_legacy ON users (legacy)",
+            *SCHEMA[-3:],
+        ],
+    )
+    models = MODELS.replace('sa.Column("name", sa.String(100))', 'sa.Column("name", sa.String(50))')
+    folder = project(tmp_path / "p", engine, models, batch=batch, fk=fk)
+    env = folder / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "            compare_type=True,\n",
+            '            compare_type=True,\n            additive_allow_drop=["users.legacy"],\n',
+        )
+    )
+    objects_before, before = objects(engine), dump(engine)
+    alembic(folder, "revision", "--autogenerate", "-m", "drop legacy")
+    calls = op_calls(only_revision(folder), "upgrade")
+    assert "drop_column_safe" in calls and "drop_column" not in calls, calls
+    upgrade_twice(folder)
+    after = dump(engine)
+    for table in ("posts", "audit"):
+        assert after[table] == before[table]
+    assert "legacy" not in after["users"]["columns"]
+    assert_preserved(
+        {
+            "users": {
+                "columns": ["id", "name", "email"],
+                "rows": [r[:3] for r in before["users"]["rows"]],
+            }
+        },
+        after,
+    )
+    assert_same_objects([o for o in objects_before if o[1] != "ix_users_legacy"], objects(engine))
+    assert "ix_users_legacy" not in [o[1] for o in objects(engine)]
+    assert_healthy(engine)
+    assert alembic(folder, "check").returncode == 0

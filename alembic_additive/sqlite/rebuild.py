@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from alembic.util import CommandError
 from sqlalchemy.types import TypeEngine
 
-from .ddl import CreateTable, DefinitionError, Editor, affinity
+from .ddl import CreateTable, DefinitionError, Editor, affinity, tokenize, unquote
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -227,6 +227,7 @@ def _steps(
         "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid",
         t=table,
     )
+    objects = _without_dropped(table, objects, change.drop)
     temp = TEMP_PREFIX + table
     if sql.scalar(f"SELECT count(*) FROM {master} WHERE name = :n COLLATE NOCASE", n=temp):
         raise RebuildRefused(f"alembic-additive: cannot rebuild {table}: {temp} exists")
@@ -267,6 +268,27 @@ def _steps(
     if fk_on:
         _refuse_foreign_key_violations(sql, table)
     log.info("Rebuilt table %s (SQLite's 12-step procedure)", table)
+
+
+def _without_dropped(table: str, objects: list[Any], dropped: list[str]) -> list[Any]:
+    """Indexes on a dropped column go with it (as with Alembic's batch drop); a trigger that
+    names it would fail on its next use, so the rebuild refuses instead."""
+    if not dropped:
+        return objects
+    names = {d.lower() for d in dropped}
+    kept = []
+    for kind, name, create in objects:
+        words = {unquote(t).lower() for t in tokenize(str(create)) if t.kind in ("word", "ident")}
+        if not words & names:
+            kept.append((kind, name, create))
+        elif kind == "index":
+            log.warning("Index %s on %s goes with the dropped column", name, table)
+        else:
+            raise RebuildRefused(
+                f"alembic-additive: refusing to drop {', '.join(sorted(dropped))} from {table}: "
+                f"trigger {name} uses it; drop or change the trigger first"
+            )
+    return kept
 
 
 def _rowid_name(definition: CreateTable, columns: list[str]) -> str | None:
