@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,54 @@ def test_autocommit_engine(make_database: object, tmp_path: Path, dialect: str) 
     assert "# patients.legacy: 1 non-null value(s) in 2 rows" in upgrade, upgrade
     assert "nullable=False" in upgrade  # no NULL in status: measured, the tightening is kept
     assert tables(db) == before
+
+
+def test_mysql_counts_in_the_database_env_py_switched_to(
+    make_database: object, tmp_path: Path
+) -> None:
+    """env.py's ``USE tenant``: the later counts run in that database, not the URL's."""
+    url_db: Database = make_database("mysql")  # type: ignore[operator]
+    tenant_db: Database = make_database("mysql")  # type: ignore[operator]
+    for db, rows in ((url_db, ""), (tenant_db, "(1, 'a', '1'), (2, 'b', '2'), (3, 'c', '3')")):
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE users (id int PRIMARY KEY, name text, ssn text)"))
+            if rows:
+                conn.execute(sa.text(f"INSERT INTO users VALUES {rows}"))
+    make_project(tmp_path, url_db.ini_url, USERS)
+    tenant = tenant_db.url.database
+    edit_env(tmp_path, CONNECT, CONNECT + f'        connection.exec_driver_sql("USE `{tenant}`")\n')
+    before = tables(tenant_db)
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    upgrade = function_source(only_revision(tmp_path), "upgrade")
+    assert "# users.ssn: 3 non-null value(s) in 3 rows" in upgrade, upgrade
+    assert tables(tenant_db) == before
+
+
+def test_sqlite_with_an_attached_database_counts_while_comparing(
+    make_database: object, tmp_path: Path
+) -> None:
+    """A connection with attached databases cannot be rebuilt: every count is taken on
+    env.py's own connection, so an orphan in the attached schema is counted right."""
+    db: Database = make_database("sqlite")  # type: ignore[operator]
+    other = tmp_path / "other.sqlite"
+    with sa.create_engine(f"sqlite:///{other}").begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, name text, ssn text)")
+        )
+        conn.execute(sa.text("INSERT INTO users VALUES (1, 'a', '1'), (2, 'b', '2')"))
+    models = USERS.replace('sa.Column("name", sa.String(50)),', 'sa.Column("name", sa.Text),')
+    models = models.replace(
+        '    sa.Column("name", sa.Text),\n)',
+        '    sa.Column("name", sa.Text),\n    schema="other",\n)',
+    )
+    make_project(tmp_path, db.ini_url, models, "            include_schemas=True,\n")
+    edit_env(
+        tmp_path,
+        CONNECT,
+        CONNECT + f"        connection.exec_driver_sql(\"ATTACH DATABASE '{other}' AS other\")\n",
+    )
+    result = CliRunner().invoke(main, ["audit", "-c", str(tmp_path / "alembic.ini")])
+    assert re.search(r"other\.users\.ssn +TEXT +2 non-null +2 rows", result.output), result.output
+    alembic(tmp_path, "revision", "--autogenerate", "-m", "x")
+    upgrade = function_source(only_revision(tmp_path), "upgrade")
+    assert "# other.users.ssn: 2 non-null value(s) in 2 rows" in upgrade, upgrade
