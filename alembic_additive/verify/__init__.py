@@ -6,7 +6,8 @@ are actually there. ``verify`` closes that gap dynamically: it runs the revision
 time on a scratch or CI database (or, with ``rollback=True``, on a copy of production inside
 one transaction that is rolled back), and before and after each revision it counts the
 tables, columns, rows and non-null values. A revision that removes a table or a column, or
-lowers a row count or a non-null count, is a :class:`Violation`.
+lowers a row count or a non-null count, is a :class:`Violation`; so is a value that is
+still there but different (``values-changed``, from fingerprints: :mod:`.values`).
 
 Counts, never values, appear in any result or message.
 

@@ -124,7 +124,10 @@ def verify(
     per column (one query per table; on PostgreSQL only the tables the revision wrote
     are scanned again). A revision that removes a table or a column, or
     lowers a row count or a non-null count, is a violation — even when the loss is hidden
-    in a helper module or in SQL built at run time, which lint cannot see.
+    in a helper module or in SQL built at run time, which lint cannot see. Values a
+    revision's statements could change are fingerprinted before and after it: a value
+    still there but different (truncated, cast, trimmed, re-encoded) is values-changed;
+    a column whose values all moved to another column is column-renamed (not a violation).
 
     \b
     Examples:

@@ -390,3 +390,50 @@ def test_values_changed_through_the_installed_command(tmp_path: Path, db: Databa
         == "r2: values-changed items.note: 3 of 3 non-null values changed"
     )
     assert "secret-value" not in proc.stdout + proc.stderr
+
+
+def test_large_tables_are_compared_by_key_buckets(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic_additive.verify import prints
+
+    monkeypatch.setattr(prints, "EXACT_ROWS", 1)  # every table counts as large
+    project = new_project(tmp_path, db)
+    project.revision("r1", None, ITEMS + RENAME_SOURCE)
+    project.revision(
+        "r2",
+        "r1",
+        """
+op.execute("UPDATE items SET note = 'changed' WHERE id >= 2")
+op.alter_column(
+    "jobs", "function_fullname", new_column_name="job_name", existing_type=sa.String(200)
+)
+""",
+    )
+
+    run = project.cli()
+
+    assert run.code == 1, run
+    lines = run.out.splitlines()
+    assert lines[0] in (
+        "r2: values-changed items.note: at least 2 of 3 non-null values changed",
+        "r2: values-changed items.note: at least 1 of 3 non-null values changed",  # one bucket
+    )
+    assert (
+        lines[1] == "r2: column-renamed jobs.function_fullname → job_name: 2 non-null values kept"
+    )
+
+
+def test_statement_verify_cannot_read_fingerprints_everything(tmp_path: Path, db: Database) -> None:
+    _only(db, "postgresql")
+    project = new_project(tmp_path, db)
+    project.revision("r1", None, ITEMS)
+    project.revision(
+        "r2", "r1", "op.execute(\"DO $$ BEGIN UPDATE items SET name = 'z' WHERE id = 3; END $$\")"
+    )
+
+    result = project.verify()
+
+    assert [(v.kind.value, v.column, v.changed) for v in result.violations] == [
+        ("values-changed", "name", 1)
+    ]
