@@ -8,7 +8,6 @@ in a safety setting must never be silently ignored.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,8 @@ from typing import Any
 
 from .findings import Action, Kind
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+# the pyproject.toml reader lives apart so that lint reads it without SQLAlchemy
+from .pyproject import OptionsError, tool_section
 
 PROBE_MODES = ("exact", "estimate", "off")
 
@@ -43,10 +40,6 @@ POLICY_KINDS = (
 )
 
 _PREFIX = "additive_"
-
-
-class OptionsError(ValueError):
-    """A configuration value is invalid; the message names the setting and what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -164,39 +157,6 @@ def from_mapping(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
         else:
             raise OptionsError(f"{where}: unknown setting")
     return out
-
-
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` at or above ``start`` (a file or a folder)."""
-    folder = start.resolve()
-    if not folder.is_dir():
-        folder = folder.parent
-    for candidate_dir in (folder, *folder.parents):
-        candidate = candidate_dir / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def tool_section(start: Path) -> tuple[Path | None, Mapping[str, Any]]:
-    """``[tool.alembic_additive]`` of the nearest pyproject.toml, and that file's path.
-
-    Shared by the plugin's settings and the lint settings (its ``lint`` subtable), so both
-    find the same file and report a broken one the same way.
-    """
-    candidate = find_pyproject(start)
-    if candidate is None:
-        return None, {}
-    try:
-        with candidate.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise OptionsError(f"{candidate}: not valid TOML ({exc})") from None
-    tool = data.get("tool", {})
-    section = tool.get("alembic_additive", {}) if isinstance(tool, Mapping) else {}
-    if not isinstance(section, Mapping):
-        raise OptionsError(f"{candidate} [tool.alembic_additive]: expected a table")
-    return candidate, section
 
 
 def read_pyproject(start: Path | None) -> dict[str, Any]:

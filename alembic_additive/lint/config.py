@@ -56,7 +56,7 @@ DEFAULT_CONFIG = LintConfig()
 
 def load_config(start: Path) -> LintConfig:
     """Read ``[tool.alembic_additive.lint]`` from the nearest pyproject.toml above ``start``."""
-    from ..options import OptionsError, tool_section
+    from ..pyproject import OptionsError, tool_section
 
     try:
         path, tool = tool_section(start)

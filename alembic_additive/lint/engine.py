@@ -9,11 +9,12 @@ each finding's severity.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from .config import LintConfig, parse_suppressions, suppresses
 from .lifecycle import Lifecycle
-from .model import Event, LintFinding, SqlCall, SuppressionComment
+from .model import Event, LintFinding, OpCall, Rule, SqlCall, SuppressionComment
 from .names import ModuleInfo
 from .rules import RULES
 from .sql import SqlHit
@@ -32,9 +33,13 @@ def lint_module(
     events: list[Event] = Walker(module, sql_cache, history).walk_roots(include_downgrade)
     comments = parse_suppressions(module.source)
     valid = [c for c in comments if c.problem is None]
-    rules = [rule for rule in RULES if rule.id not in config.ignore]
+    by_method, sql_rules, comment_rules = _dispatch(config.ignore)
     lifecycle: Lifecycle | None = None
     for index, event in enumerate([*events, *comments]):
+        if isinstance(event, OpCall):
+            rules = by_method.get(event.method, ())
+        else:
+            rules = sql_rules if isinstance(event, SqlCall) else comment_rules
         for rule in rules:
             for hit in rule.check(event):
                 if isinstance(event, SuppressionComment):
@@ -61,6 +66,22 @@ def lint_module(
                     table=hit.table,
                     name=hit.name,
                 )
+
+
+@functools.lru_cache(maxsize=8)
+def _dispatch(
+    ignore: frozenset[str],
+) -> tuple[dict[str, tuple[Rule, ...]], tuple[Rule, ...], tuple[Rule, ...]]:
+    """The rules to ask about each kind of event: most events (``create_table``, ``f``...)
+    concern no rule at all, and asking ten rules about each costs more than the walk."""
+    rules = [rule for rule in RULES if rule.id not in ignore]
+    by_method: dict[str, tuple[Rule, ...]] = {}
+    for rule in rules:
+        for method in rule.methods:
+            by_method[method] = (*by_method.get(method, ()), rule)
+    sql = tuple(rule for rule in rules if rule.sql)
+    comments = tuple(rule for rule in rules if rule.comments)
+    return by_method, sql, comments
 
 
 def _anchor_lines(event: Event) -> tuple[set[int], set[int]]:

@@ -87,16 +87,38 @@ def gather(fn: FunctionNode, module: ModuleInfo) -> Facts:
         if isinstance(node, ast.Attribute):
             stack.append(node.value)
             continue
-        _record(node, facts)
+        if type(node) in _RECORDED:
+            _record(node, facts)
         for field_name in node._fields:
             value = getattr(node, field_name, None)
             if isinstance(value, list):
                 stack.extend([v for v in value if isinstance(v, ast.AST)])
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
                 stack.append(value)
     facts.calls.sort(key=_position)
     facts.withs.sort(key=lambda pair: _position(pair[1]))
     return facts
+
+
+#: Node types :func:`_record` looks at; every other node is only descended into.
+_RECORDED = frozenset(
+    {
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.With,
+        ast.AsyncWith,
+        ast.For,
+        ast.AsyncFor,
+        ast.comprehension,
+        ast.arguments,
+        ast.Import,
+        ast.ImportFrom,
+        ast.Yield,
+    }
+)
+#: Nodes without anything below them (``Load()``, ``Add()``...): not worth a visit.
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
 def _position(node: ast.expr | ast.stmt) -> tuple[int, int]:

@@ -18,7 +18,12 @@ from .names import ModuleInfo
 def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files to lint: given files as they are, folders searched for ``*.py`` (skipping
     ``__pycache__`` and hidden folders), each file once, in a stable order."""
-    out: list[Path] = []
+    return [Path(name) for name in discover_names(paths)]
+
+
+def discover_names(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """:func:`discover` as plain strings (what the lint loop uses: no path objects)."""
+    out: list[str] = []
     seen: set[str] = set()
     for raw in paths:
         top = os.fspath(raw)
@@ -33,11 +38,11 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             key = os.path.abspath(file)
             if key not in seen:
                 seen.add(key)
-                out.append(Path(file))
+                out.append(file)
     return out
 
 
-def display_path(path: Path, cwd: Path | None = None) -> str:
+def display_path(path: str | os.PathLike[str], cwd: Path | None = None) -> str:
     """The path as reports show it: relative to the working folder when inside it."""
     text = os.fspath(path)
     if os.path.isabs(text):
@@ -46,9 +51,10 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     return os.path.normpath(text)
 
 
-def read(path: Path, display: str) -> str | LintError:
+def read(path: str | os.PathLike[str], display: str) -> str | LintError:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         return LintError(display, 1, f"cannot read: {exc.strerror or exc}")
     try:

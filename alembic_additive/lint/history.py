@@ -13,13 +13,11 @@ import ast
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .config import LintConfigError
 from .files import parse, read
-from .model import LintError
+from .model import LintError, TypeSource
 from .names import OP, ModuleInfo, call_arg, resolve
-from .typeeval import evaluate_type
 
 _REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*(?P<value>.+?)\s*(?:#.*)?$", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(?P<value>.+?)\s*(?:#.*)?$", re.M)
@@ -33,8 +31,8 @@ def quick_revision_ids(source: str) -> tuple[str, tuple[str, ...]] | None:
         return None  # absent, or ambiguous (a docstring could hold such a line)
     rev, down = revs[0], downs[0]
     try:
-        rev_value = ast.literal_eval(rev["value"])
-        down_value = ast.literal_eval(down["value"])
+        rev_value = _literal(rev["value"])
+        down_value = _literal(down["value"])
     except (ValueError, SyntaxError):
         return None
     if not isinstance(rev_value, str):
@@ -48,12 +46,26 @@ def quick_revision_ids(source: str) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+_STRING = re.compile(r"""(?P<q>['"])(?P<s>[\w.-]*)(?P=q)""")
+
+
+def _literal(text: str) -> object:
+    """A quoted revision id or ``None`` without compiling anything (this runs on every
+    file of the folder); other literals (tuples for merges) go to :func:`ast.literal_eval`."""
+    if text == "None":
+        return None
+    match = _STRING.fullmatch(text)
+    if match is not None:
+        return match["s"]
+    return ast.literal_eval(text)
+
+
 # --------------------------------------------------------------------------- baseline
 
 
 def at_or_before(
     baseline: str,
-    files: list[Path],
+    files: list[str],
     alembic_ini: str | os.PathLike[str] | None,
     texts: dict[str, str | LintError],
 ) -> set[str]:
@@ -75,7 +87,7 @@ def at_or_before(
             os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".py")
         )
     for key in dict.fromkeys(candidates):
-        text = read(Path(key), key)
+        text = read(key, key)
         if key in wanted:
             texts[key] = text
         if isinstance(text, LintError):
@@ -130,9 +142,6 @@ _COLUMN = frozenset(
     {"sqlalchemy.Column", "sqlalchemy.schema.Column", "sqlalchemy.sql.schema.Column"}
 )
 
-TypeSource = tuple[ast.expr, ModuleInfo]
-"""A type expression and the module whose imports give its names meaning."""
-
 
 @dataclass
 class Versions:
@@ -142,15 +151,21 @@ class Versions:
     read once however many ``alter_column`` calls ask.
     """
 
-    graphs: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    graphs: dict[str, dict[str, tuple[str, tuple[str, ...], str]]] = field(default_factory=dict)
+    texts: dict[str, str | LintError] = field(default_factory=dict)
+    """Absolute path -> text, shared with the lint loop so no file is read twice."""
     types: dict[str, dict[tuple[str, str], TypeSource]] = field(default_factory=dict)
 
     def previous_type(
         self, path: str, downs: tuple[str, ...], table: str, column: str
-    ) -> object | None:
-        """The type ``table.column`` had before the revision in ``path`` (whose parents are
-        ``downs``): the nearest ancestor in the same folder that creates the table, adds the
-        column or changes its type decides. None when no ancestor says."""
+    ) -> TypeSource | None:
+        """The type expression ``table.column`` had before the revision in ``path`` (whose
+        parents are ``downs``): the nearest ancestor in the same folder that creates the
+        table, adds the column or changes its type decides. None when no ancestor says.
+
+        Only ancestors whose text mentions both names are parsed, so walking back through a
+        long history costs a substring test per revision.
+        """
         graph = self._graph(os.path.dirname(os.path.abspath(path)))
         key = (table.lower(), column.lower())
         todo, seen = list(downs), set(downs)
@@ -159,16 +174,18 @@ class Versions:
             entry = graph.get(revision)
             if entry is None:
                 continue
-            found = self._types(entry[0]).get(key)
-            if found is not None:
-                return evaluate_type(found[0], found[1].names)
-            for parent in entry[1]:
+            file, parents, lowered = entry
+            if key[0] in lowered and key[1] in lowered:
+                found = self._types(file).get(key)
+                if found is not None:
+                    return found
+            for parent in parents:
                 if parent not in seen:
                     seen.add(parent)
                     todo.append(parent)
         return None
 
-    def _graph(self, folder: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    def _graph(self, folder: str) -> dict[str, tuple[str, tuple[str, ...], str]]:
         graph = self.graphs.get(folder)
         if graph is not None:
             return graph
@@ -179,7 +196,7 @@ class Versions:
             return graph
         for name in names:
             file = os.path.join(folder, name)
-            text = read(Path(file), file)
+            text = self._read(file)
             if isinstance(text, LintError):
                 continue
             ids = quick_revision_ids(text)
@@ -188,14 +205,20 @@ class Versions:
                 if isinstance(module, LintError) or module.revision is None:
                     continue
                 ids = (module.revision, module.down_revisions)
-            graph.setdefault(ids[0], (file, ids[1]))
+            graph.setdefault(ids[0], (file, ids[1], text.lower()))
         return graph
+
+    def _read(self, file: str) -> str | LintError:
+        text = self.texts.get(file)
+        if text is None:
+            text = self.texts[file] = read(file, file)
+        return text
 
     def _types(self, file: str) -> dict[tuple[str, str], TypeSource]:
         found = self.types.get(file)
         if found is None:
             found = self.types[file] = {}
-            text = read(Path(file), file)
+            text = self._read(file)
             module = parse(text, file) if isinstance(text, str) else text
             if isinstance(module, ModuleInfo):
                 for name, fn in module.functions.items():
@@ -254,7 +277,7 @@ def _column_types(fn: ast.AST, module: ModuleInfo) -> dict[tuple[str, str], Type
             column = _string(call_arg(call, shift, "column_name"))
             new = call_arg(call, None, "type_")
             if column is not None and new is not None:
-                out[(table, column.lower())] = (new, module)
+                out[(table, column.lower())] = (new, module.names)
     return out
 
 
@@ -266,7 +289,7 @@ def _column_type(
     name = _string(call_arg(expr, 0, "name"))
     type_ = call_arg(expr, 1, "type_")
     if name is not None and type_ is not None:
-        out[(table, name.lower())] = (type_, module)
+        out[(table, name.lower())] = (type_, module.names)
 
 
 def _string(expr: ast.expr | None) -> str | None:

@@ -9,10 +9,14 @@ squawk) and the expensive part, the walk, happens once per file.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .names import Binding
 from .sql import SqlHit
+
+TypeSource = tuple[ast.expr, Mapping[str, Binding]]
+"""A type expression and the names (its module's imports) that give it meaning."""
 
 #: Where every rule's documentation lives; SARIF and the messages point here.
 DOCS_BASE = "https://github.com/alembic-additive/alembic-additive/blob/main/docs/rules"
@@ -33,7 +37,7 @@ def _unparse(expr: ast.expr | None) -> str:
     return "?" if expr is None else ast.unparse(expr)
 
 
-def _no_history(table: str, column: str) -> object | None:
+def _no_history(table: str, column: str) -> TypeSource | None:
     return None
 
 
@@ -58,8 +62,10 @@ class OpCall:
 
     ``batch`` is True when the receiver is the ``as`` target of ``op.batch_alter_table()``; the
     table is then not an argument but ``batch_table`` (the literal given to
-    ``batch_alter_table``, when it is one). ``evaluate_type`` turns a type expression into a
-    SQLAlchemy type through the engine's whitelist evaluator (None when it cannot).
+    ``batch_alter_table``, when it is one). ``names`` are what names mean where the call is
+    (to evaluate type expressions with :mod:`.typeeval`); ``display`` / ``literal_text`` read
+    arguments as literals where the walker can (:mod:`.folding`); ``previous_type`` asks the
+    history for a column's earlier type; ``root`` is the entry point the call runs under.
     """
 
     method: str
@@ -68,9 +74,9 @@ class OpCall:
     batch_table: str | None
     receiver: str
     batch_literal: bool = field(default=False, kw_only=True)
-    evaluate_type: Callable[[ast.expr], object | None] = field(repr=False)
+    names: Mapping[str, Binding] = field(repr=False)
     display: Callable[[ast.expr | None], str] = field(repr=False, default=_unparse)
-    previous_type: Callable[[str, str], object | None] = field(repr=False, default=_no_history)
+    previous_type: Callable[[str, str], TypeSource | None] = field(repr=False, default=_no_history)
     literal_text: Callable[[ast.expr], str | None] = field(repr=False, default=_constant)
     root: str = "upgrade"
 
@@ -215,6 +221,13 @@ class Rule:
     message: str
     check: Callable[[Event], Iterable[Hit]]
     severity: str = "error"
+    methods: frozenset[str] = frozenset()
+    """The ``op`` methods whose calls the rule looks at (the engine asks it about no other
+    :class:`OpCall`); empty for rules about SQL or comments."""
+    sql: bool = False
+    """Does the rule look at :class:`SqlCall` events?"""
+    comments: bool = False
+    """Does the rule look at :class:`SuppressionComment` events?"""
 
     @property
     def help_uri(self) -> str:

@@ -18,83 +18,45 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from .sqlscan import (
+    CASCADE,
+    DROP_CONSEQUENCE,
+    KINDS,
+    NO_ROWS_LOST,
+    PLACEHOLDER,
+    SPACES,
+    Created,
+    SqlHit,
+    clean,
+    created_objects,
+    might_destroy,
+    normalise,
+    quick_hits,
+)
 
 if TYPE_CHECKING:  # sqlglot is imported on first use: most runs never need it
     from sqlglot import Token, exp
 
-#: Stands in for the parts of a SQL string that are not constants (f-string fields, ``%s``);
-#: an identifier, so ``DROP TABLE {name}`` still parses as a DROP TABLE.
-PLACEHOLDER = "__additive_expr__"
+__all__ = [
+    "PLACEHOLDER",
+    "Created",
+    "SqlHit",
+    "created_objects",
+    "find_destructive",
+    "might_destroy",
+    "normalise",
+]
 
 _DIALECTS = ("postgres", "mysql", "")
 _MAX_DEPTH = 3  # DO $$ ... EXECUTE '...' $$: how deep to read SQL nested in SQL strings
-_SNIPPET = 72
 
-_DROP_CONSEQUENCE = {
-    "TABLE": "deletes the table and every row in it",
-    "COLUMN": "deletes the column and every value in it",
-    "INDEX": (
-        "drops the index (no rows are lost, but queries that use it slow down and a unique "
-        "index stops enforcing uniqueness)"
-    ),
-    "CONSTRAINT": "drops the constraint, so rows that break it can be written from now on",
-    "FOREIGN": "drops the foreign key, so rows that break it can be written from now on",
-    "PRIMARY": "drops the primary key, so duplicate rows can be written from now on",
-    "SCHEMA": "deletes the schema and every table and row in it",
-    "DATABASE": "deletes the database and everything in it",
-    "PARTITION": "deletes the partition and every row in it",
-}
-_CASCADE = "CASCADE also drops every object that depends on it, columns and tables included"
 _UNKNOWN_DROP = "drops an object whose kind is computed at run time (it may hold data)"
 
 _SKIP_AFTER_DROP = {"IF", "EXISTS", "CONCURRENTLY", "TEMPORARY", "TEMP", "ONLINE", "OFFLINE"}
 _NESTED_SQL_AFTER = {"DO", "EXECUTE", "EXEC", "EXECUTE IMMEDIATE"}
-
-
-@dataclass(frozen=True)
-class SqlHit:
-    """One destructive statement (or one object of a statement dropping several).
-
-    ``what`` is the statement and why it loses data; ``kind`` the kind of object it destroys
-    (``"table"``, ``"column"``, ``"index"``, ``"constraint"``, ``"rows"``...), ``table`` and
-    ``name`` the object as written (None when unknown), ``offset`` where the statement starts
-    in the SQL string (to tell whether an object was created earlier in the same string) and
-    ``severity`` ``"warning"`` for drops that lose no rows (an index, a constraint).
-    """
-
-    what: str
-    kind: str = "rows"
-    table: str | None = None
-    name: str | None = None
-    offset: int = 0
-    severity: str = "error"
-
-
-@dataclass(frozen=True)
-class Created:
-    """An object a SQL string creates: ``CREATE [TEMP] TABLE x``, ``CREATE INDEX``, ``ADD
-    CONSTRAINT``. ``key`` is ``(kind, normalised name)``; ``offset`` where it is created."""
-
-    key: tuple[str, str]
-    offset: int
-
-
-def might_destroy(sql: str) -> bool:
-    """Cheap pre-filter: can ``sql`` contain a destructive statement at all?
-
-    Case-insensitive substrings only, so it may say yes to ``dropped_at``; the parser then
-    says no. It never says no to a destructive statement: an UPDATE can only set a column to
-    NULL with a ``NULL`` that is not part of ``IS [NOT] NULL``.
-    """
-    low = sql.lower()
-    if "drop" in low or "truncate" in low or "delete" in low:
-        return True
-    if "update" not in low or "null" not in low:
-        return False
-    # ``WHERE c IS NULL`` is how backfills find their rows; only another NULL can overwrite
-    return "null" in low.replace("is not null", "").replace("is null", "")
 
 
 def find_destructive(
@@ -109,7 +71,8 @@ def find_destructive(
         return ()
     if cache is not None and sql in cache:
         return cache[sql]
-    hits = tuple(_dedupe(_analyse(sql, 0)))
+    quick = quick_hits(sql)
+    hits = quick if quick is not None else tuple(_dedupe(_analyse(sql, 0)))
     if cache is not None:
         cache[sql] = hits
     return hits
@@ -124,53 +87,6 @@ def _dedupe(hits: Iterator[SqlHit]) -> Iterator[SqlHit]:
         if key not in seen:
             seen.add(key)
             yield hit
-
-
-_BLANK = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|\$(\w*)\$.*?\$\1\$", re.S)
-_NAME = r"(?P<name>(?:[\w$]+|\"[^\"]+\"|`[^`]+`|\[[^\]]+\])(?:\.(?:[\w$]+|\"[^\"]+\"|`[^`]+`))*)"
-_CREATES = (
-    (
-        "table",
-        re.compile(
-            r"(?:^|;)\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?"
-            r"(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _NAME,
-            re.I,
-        ),
-    ),
-    (
-        "index",
-        re.compile(
-            r"(?:^|;)\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?"
-            r"(?:IF\s+NOT\s+EXISTS\s+)?" + _NAME,
-            re.I,
-        ),
-    ),
-    ("constraint", re.compile(r"\bADD\s+CONSTRAINT\s+" + _NAME, re.I)),
-)
-
-
-def normalise(name: str) -> str:
-    """An identifier as the database compares it, near enough: unquoted, lower case."""
-    return "".join(c for c in name if c not in '"`[]').lower()
-
-
-def created_objects(sql: str) -> tuple[Created, ...]:
-    """Tables, indexes and constraints ``sql`` creates, in order.
-
-    Quoted strings, comments and dollar-quoted bodies are blanked out first (keeping
-    offsets), so text inside them creates nothing - the safe direction: an object the
-    linter does not see created is treated as pre-existing, and its drop is reported.
-    """
-    low = sql.lower()
-    if "create" not in low and "constraint" not in low:
-        return ()
-    text = _BLANK.sub(lambda m: " " * len(m.group(0)), sql)
-    found = [
-        Created((kind, normalise(m["name"])), m.start("name"))
-        for kind, pattern in _CREATES
-        for m in pattern.finditer(text)
-    ]
-    return tuple(sorted(found, key=lambda c: c.offset))
 
 
 # --------------------------------------------------------------------------- sqlglot plumbing
@@ -330,16 +246,9 @@ def _tree_hits(statement: exp.Expr, text: str, dialect: str) -> Iterator[SqlHit 
                     table=_ident(target, dialect) if target is not None else None,
                 )
         elif drop_pk is not None and isinstance(node, drop_pk):
-            yield SqlHit(f"`{_snippet(text)}` {_DROP_CONSEQUENCE['PRIMARY']}")
+            yield SqlHit(f"`{_snippet(text)}` {DROP_CONSEQUENCE['PRIMARY']}")
         else:
-            yield SqlHit(f"`{_snippet(text)}` {_DROP_CONSEQUENCE['PARTITION']}")
-
-
-#: Object kinds of ``DROP <kind>`` as the rules name them; drops of these lose no rows.
-_KINDS = {"TABLE": "table", "COLUMN": "column", "INDEX": "index", "CONSTRAINT": "constraint"}
-_KINDS |= {"FOREIGN": "constraint", "PRIMARY": "constraint", "SCHEMA": "schema"}
-_KINDS |= {"DATABASE": "database", "PARTITION": "partition"}
-_NO_ROWS_LOST = frozenset({"index", "constraint"})
+            yield SqlHit(f"`{_snippet(text)}` {DROP_CONSEQUENCE['PARTITION']}")
 
 
 def _drop_hit(node: exp.Drop, text: str, dialect: str) -> Iterator[SqlHit]:
@@ -350,12 +259,12 @@ def _drop_hit(node: exp.Drop, text: str, dialect: str) -> Iterator[SqlHit]:
     in_alter = type(node.parent).__name__ in ("Alter", "AlterTable")
     if in_alter and not kind:
         kind = raw_kind = "COLUMN"  # ALTER TABLE t DROP c
-    consequence = _DROP_CONSEQUENCE.get(kind)
+    consequence = DROP_CONSEQUENCE.get(kind)
     if kind == "VIEW" and node.args.get("materialized"):
         consequence = None  # a materialized view is derived data, rebuilt by its query
     cascade = bool(node.args.get("cascade"))
     if cascade:
-        consequence = f"{consequence}; {_CASCADE}" if consequence else _CASCADE
+        consequence = f"{consequence}; {CASCADE}" if consequence else CASCADE
     if consequence is None:
         return
     objects = node.args.get("tables") or [None]
@@ -366,8 +275,8 @@ def _drop_hit(node: exp.Drop, text: str, dialect: str) -> Iterator[SqlHit]:
     elif kind == "INDEX" and node.args.get("cluster") is not None:
         target = node.args["cluster"].args.get("this")  # DROP INDEX ix ON t (MySQL)
         owner = _ident(target, dialect) if target is not None else None
-    kind_name = _KINDS.get(kind, kind.lower() or "object")
-    severity = "warning" if kind_name in _NO_ROWS_LOST and not cascade else "error"
+    kind_name = KINDS.get(kind, kind.lower() or "object")
+    severity = "warning" if kind_name in NO_ROWS_LOST and not cascade else "error"
     for obj in objects:
         name = _ident(obj, dialect) if obj is not None else None
         if name is None:
@@ -379,7 +288,7 @@ def _drop_hit(node: exp.Drop, text: str, dialect: str) -> Iterator[SqlHit]:
             elif owner is not None:
                 shown = f"{shown} ON {owner}"
         yield SqlHit(
-            f"`{_SPACES.sub(' ', shown)}` {consequence}",
+            f"`{SPACES.sub(' ', shown)}` {consequence}",
             kind=kind_name,
             table=owner if kind_name != "table" else name,
             name=name,
@@ -415,7 +324,7 @@ def _set_to_null(node: exp.Update) -> list[str]:
 
 def _sql(node: exp.Expression, text: str, dialect: str) -> str:
     try:
-        return _clean(node.sql(dialect=dialect or None))
+        return clean(node.sql(dialect=dialect or None))
     except Exception:  # generation is cosmetic; the original text will do
         return _snippet(text)
 
@@ -464,24 +373,24 @@ def _token_hits(chunk: list[Token], text: str, depth: int) -> Iterator[SqlHit]:
         if word == "DROP":
             j, target = _after_drop(words, i)
             head = (target or "").split(" ")[0]
-            if head in _DROP_CONSEQUENCE:
-                kind = _KINDS[head]
+            if head in DROP_CONSEQUENCE:
+                kind = KINDS[head]
                 name = _name_after(chunk, words, j + 1 + (head in ("FOREIGN", "PRIMARY")))
                 yield SqlHit(
-                    f"`{snippet}` {_DROP_CONSEQUENCE[head]}",
+                    f"`{snippet}` {DROP_CONSEQUENCE[head]}",
                     kind=kind,
                     name=name,
                     table=name if kind == "table" else None,
                     severity="warning"
-                    if kind in _NO_ROWS_LOST and "CASCADE" not in words
+                    if kind in NO_ROWS_LOST and "CASCADE" not in words
                     else "error",
                 )
             elif target == PLACEHOLDER.upper():
                 yield SqlHit(f"`{snippet}` {_UNKNOWN_DROP}")
             elif first == "ALTER" and j < len(chunk) and _is_name(chunk[j], words[j], quoted):
-                yield SqlHit(f"`{snippet}` {_DROP_CONSEQUENCE['COLUMN']}")
+                yield SqlHit(f"`{snippet}` {DROP_CONSEQUENCE['COLUMN']}")
             elif "CASCADE" in words:
-                yield SqlHit(f"`{snippet}` {_CASCADE}")
+                yield SqlHit(f"`{snippet}` {CASCADE}")
         elif word == "TRUNCATE" and nxt != "(":
             yield SqlHit(f"`{snippet}` deletes every row of the table")
         elif word == "DELETE" and (i == start or nxt == "FROM"):
@@ -560,16 +469,8 @@ def _unquote(text: str) -> str:
 # --------------------------------------------------------------------------- display
 
 
-_SPACES = re.compile(r"\s+")
-
-
-def _clean(sql: str) -> str:
-    text = _SPACES.sub(" ", sql).strip().replace(PLACEHOLDER, "{...}")
-    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3].rstrip() + "..."
-
-
 def _snippet(sql: str) -> str:
-    return _clean(sql)
+    return clean(sql)
 
 
 # Shared with alembic_additive.verify (which must spot COMMIT statements in raw SQL): the

@@ -21,10 +21,9 @@ from collections.abc import Callable
 
 from .facts import Facts, WithNode, gather, within
 from .folding import BARE_TEXT, Folder, Scope, Strings, display, literal_text
-from .model import Event, OpCall, SqlCall
+from .model import Event, OpCall, SqlCall, TypeSource
 from .names import OP, OP_PREFIX, TEXT_CALLS, Batch, Binding, ModuleInfo, call_arg, resolve
 from .sql import SqlHit
-from .typeeval import evaluate_type
 
 _EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql", "executescript", "executemany"})
 _SQL_KEYWORDS = ("sqltext", "statement", "sql", "text", "object_")
@@ -56,11 +55,11 @@ _SESSION_MAKERS = frozenset(
 #: SQLAlchemy DDL elements that destroy data, by class name.
 DDL_CONSTRUCTS = frozenset({"DropTable", "DropColumn", "DropIndex", "DropConstraint", "DropSchema"})
 
-History = Callable[[str, str], object | None]
+History = Callable[[str, str], TypeSource | None]
 """``(table, column) -> type`` the column had before this revision (None when unknown)."""
 
 
-def no_history(table: str, column: str) -> object | None:
+def no_history(table: str, column: str) -> TypeSource | None:
     return None
 
 
@@ -359,7 +358,7 @@ class Walker:
                 batch_table=batch.table if batch is not None else None,
                 receiver=receiver,
                 batch_literal=batch is not None and batch.literal,
-                evaluate_type=functools.partial(evaluate_type, names=scope.names),
+                names=scope.names,
                 display=functools.partial(display, scope=scope),
                 literal_text=functools.partial(literal_text, scope=scope),
                 previous_type=self.history,

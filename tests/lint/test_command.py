@@ -138,3 +138,66 @@ def test_help_has_an_example() -> None:
     assert result.exit_code == 0
     assert "alembic-additive lint migrations/versions --format github" in result.output
     assert "Exit codes" in result.output
+
+
+def test_exit_1_only_on_errors_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warnings are reported but do not fail the run unless asked: --fail-on warning, or
+    ``fail_on`` / ``severity`` in pyproject.toml."""
+    (tmp_path / "r1.py").write_text(upgrade_source('op.drop_index("ix_t_a", table_name="t")'))
+    code, out, _ = _run(["r1.py"], tmp_path, monkeypatch)
+    assert code == 0
+    assert out.splitlines() == [
+        out.splitlines()[0],
+        "Found 1 finding (0 errors, 1 warning).",
+    ]
+    assert out.startswith("r1.py:9:5: drop-index [warning] ")
+    assert _run(["r1.py", "--fail-on", "warning"], tmp_path, monkeypatch)[0] == 1
+    (tmp_path / "pyproject.toml").write_text('[tool.alembic_additive.lint]\nfail_on = "warning"\n')
+    assert _run(["r1.py"], tmp_path, monkeypatch)[0] == 1
+    assert _run(["r1.py", "--fail-on", "error"], tmp_path, monkeypatch)[0] == 0
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.alembic_additive.lint]\nseverity = { drop-index = "error" }\n'
+    )
+    code, out, _ = _run(["r1.py", "--format", "github"], tmp_path, monkeypatch)
+    assert code == 1 and out.startswith("::error file=r1.py,line=9,col=5,title=drop-index::")
+    (tmp_path / "r2.py").write_text(upgrade_source('op.drop_table("t")', revision="r2"))
+    (tmp_path / "pyproject.toml").write_text('[tool.alembic_additive.lint]\nfail_on = "never"\n')
+    assert _run(["r2.py"], tmp_path, monkeypatch)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('fail_on = "warn"', "expected one of error, warning, never"),
+        ('severity = { drop-indx = "error" }', "unknown rule 'drop-indx'"),
+        ('severity = { drop-index = "fatal" }', "expected error or warning"),
+        ('severity = ["drop-index"]', "expected a table of rule id = severity"),
+    ],
+)
+def test_bad_severity_settings_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.alembic_additive.lint]\n{body}\n")
+    (tmp_path / "r1.py").write_text(upgrade_source('op.drop_table("t")'))
+    code, out, err = _run(["r1.py"], tmp_path, monkeypatch)
+    assert (code, out) == (2, "")
+    assert message in err and err.count("\n") == 1
+
+
+def test_rule_docs_from_the_installed_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lint --help` points at --list-rules / --explain, which work without the repository."""
+    help_text = CliRunner().invoke(lint, ["--help"]).output
+    assert "alembic-additive lint --explain drop-column" in help_text
+    assert "--list-rules" in help_text
+    code, out, _ = _run(["--list-rules"], tmp_path, monkeypatch)
+    assert code == 0
+    assert out.splitlines()[0].split() == ["drop-table", "error", "Dropping", "a", "table"] + (
+        out.splitlines()[0].split()[5:]
+    )
+    assert any(line.split()[:2] == ["drop-index", "warning"] for line in out.splitlines())
+    code, out, _ = _run(["--explain", "drop-index"], tmp_path, monkeypatch)
+    assert code == 0 and out.startswith("# drop-index\n") and "## Severity" in out
+    code, _, err = _run(["--explain", "drop-indx"], tmp_path, monkeypatch)
+    assert code == 2 and "unknown rule 'drop-indx'" in err

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lint_support import found, project, rules
 
-from alembic_additive.lint.sql import PLACEHOLDER, find_destructive, might_destroy
+from alembic_additive.lint.sql import PLACEHOLDER, SqlHit, find_destructive, might_destroy
 
 
 @pytest.mark.parametrize(
@@ -331,11 +331,74 @@ def test_sql_is_parsed_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         op.execute("CREATE INDEX ix ON t (a)")
         op.execute("UPDATE t SET a = 1")
         op.execute("DELETE FROM t")
-        op.execute("DELETE FROM t")
+        op.execute("DELETE FROM t USING u WHERE t.id = u.id")
+        op.execute("DELETE FROM t USING u WHERE t.id = u.id")
         """
     )
-    assert rules(lint()) == ["destructive-sql", "destructive-sql"]
-    assert calls == ["DELETE FROM t"]  # pre-filtered, and parsed once per run
+    assert rules(lint()) == ["destructive-sql"] * 3
+    # pre-filtered, simple shapes read without the parser, the rest parsed once per run
+    assert calls == ["DELETE FROM t USING u WHERE t.id = u.id"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DROP TABLE users",
+        "DROP TABLE IF EXISTS s.tmp_x CASCADE",
+        "drop table a, b",
+        "DROP INDEX ix_a",
+        "DROP INDEX CONCURRENTLY IF EXISTS ix_a",
+        "DROP INDEX ix_a ON t",
+        'DROP TABLE "Quoted Name"',
+        "ALTER TABLE orders DROP CONSTRAINT fk_orders_user",
+        "ALTER TABLE orders DROP CONSTRAINT IF EXISTS fk_orders_user CASCADE",
+        "ALTER TABLE users DROP COLUMN email",
+        "ALTER TABLE users DROP email",
+        "ALTER TABLE ONLY public.users DROP COLUMN IF EXISTS email",
+        "TRUNCATE users",
+        "TRUNCATE TABLE s.users",
+        "DELETE FROM sessions",
+        "DELETE FROM sessions WHERE created < now()",
+        "DROP TABLE __additive_expr__",
+        "DROP TABLE a; DROP INDEX ix_b; ALTER TABLE c DROP CONSTRAINT d",
+    ],
+)
+def test_simple_shapes_read_as_the_parser_reads_them(statement: str) -> None:
+    """The shapes read without sqlglot give the parser's kinds, tables, names, severities
+    and offsets; and the parser's message for every drop (a DELETE shows the text as
+    written rather than sqlglot's regenerated SQL)."""
+    from alembic_additive.lint.sql import _analyse, _dedupe
+    from alembic_additive.lint.sqlscan import quick_hits
+
+    quick = quick_hits(statement)
+    assert quick is not None, statement
+    parsed = tuple(_dedupe(_analyse(statement, 0)))
+
+    def facts(hit: SqlHit) -> tuple[object, ...]:
+        return (hit.kind, hit.table, hit.name, hit.severity, hit.offset)
+
+    assert [facts(h) for h in quick] == [facts(h) for h in parsed]
+    if not statement.upper().startswith("DELETE"):
+        assert [h.what for h in quick] == [h.what for h in parsed]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DO $$ BEGIN DELETE FROM sessions; END $$",
+        "DELETE FROM a, b",
+        "ALTER TABLE t DROP COLUMN a, DROP COLUMN b",
+        "ALTER TABLE t DROP PRIMARY KEY",
+        "DROP VIEW v",
+        "SELECT 1 -- drop table x",
+        "UPDATE t SET a = NULL",
+        "DROP TABLE 'x",
+    ],
+)
+def test_other_shapes_go_to_the_parser(statement: str) -> None:
+    from alembic_additive.lint.sqlscan import quick_hits
+
+    assert quick_hits(statement) is None
 
 
 _FRAGMENTS = [

@@ -131,10 +131,89 @@ def test_every_rule_has_a_doc_page() -> None:
         page = docs / f"{rule.id}.md"
         assert page.is_file(), page
         text = page.read_text(encoding="utf-8")
-        for section in ("## Problem", "## Solution", "## How to suppress"):
+        for section in ("## Problem", "## Solution", "## How to suppress", "## Severity"):
             assert section in text, (page, section)
 
 
 def test_formats_are_all_rendered(result: LintResult) -> None:
     for fmt in FORMATS:
         assert render(result, fmt)
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> LintResult:
+    """One error (a dropped column) and one warning (a dropped index)."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.drop_index("ix_users_email", table_name="users")
+        op.drop_column("users", "fax")
+        """
+    )
+    return lint()
+
+
+def test_severity_in_every_format(mixed: LintResult) -> None:
+    assert [(f.rule, f.severity) for f in mixed.findings] == [
+        ("drop-index", "warning"),
+        ("drop-column", "error"),
+    ]
+    text = render(mixed, "text").splitlines()
+    assert ": drop-index [warning] `op.drop_index`" in text[0]
+    assert ": drop-column [error] `op.drop_column`" in text[1]
+    assert text[-1] == "Found 2 findings (1 error, 1 warning)."
+    data = json.loads(render(mixed, "json"))["findings"]
+    assert [(f["severity"], f["table"], f["name"]) for f in data] == [
+        ("warning", "users", "ix_users_email"),
+        ("error", "users", "fax"),
+    ]
+    github = render(mixed, "github").splitlines()
+    assert github[0].startswith("::warning file=") and ",title=drop-index::" in github[0]
+    assert github[1].startswith("::error file=") and ",title=drop-column::" in github[1]
+    run = json.loads(render(mixed, "sarif"))["runs"][0]
+    assert [r["level"] for r in run["results"]] == ["warning", "error"]
+    levels = {r["id"]: r["defaultConfiguration"]["level"] for r in run["tool"]["driver"]["rules"]}
+    assert levels == {rule.id: rule.severity for rule in RULES}
+
+
+def test_documented_default_severities() -> None:
+    """Losing data (a table, a column, rows, values narrowed) is an error; a change that
+    loses nothing but something people rely on is a warning."""
+    assert {rule.id: rule.severity for rule in RULES} == {
+        "drop-table": "error",
+        "drop-column": "error",
+        "drop-index": "warning",
+        "drop-constraint": "warning",
+        "alter-column-type": "error",
+        "set-not-null": "warning",
+        "rename-table": "warning",
+        "rename-column": "warning",
+        "destructive-sql": "error",
+        "invalid-suppression": "warning",
+    }
+
+
+def test_rule_ids_are_the_plugin_kinds() -> None:
+    """The ids are written out in the rules (importing findings would import SQLAlchemy on
+    every lint run); they must stay the plugin's Kind values."""
+    from alembic_additive.findings import Kind
+
+    kinds = {kind.value for kind in Kind}
+    assert {rule.id for rule in RULES} - kinds == {"invalid-suppression"}
+
+
+def test_every_rule_page_states_its_severity_and_what_is_not_a_loss() -> None:
+    """The pages are package data (``lint --explain``) and the docs site's docs/rules."""
+    from alembic_additive.lint.command import rule_doc
+
+    site = Path(__file__).resolve().parents[2] / "docs" / "rules"
+    for rule in RULES:
+        page = rule_doc(rule.id)
+        assert page.is_file(), page
+        assert (site / f"{rule.id}.md").read_text(encoding="utf-8") == page.read_text(
+            encoding="utf-8"
+        )
+        text = page.read_text(encoding="utf-8")
+        assert f"## Severity\n\n**{rule.severity}**" in text, rule.id
+        if rule.id.startswith("drop-") or rule.id in ("destructive-sql", "set-not-null"):
+            assert "## Not reported" in text, rule.id

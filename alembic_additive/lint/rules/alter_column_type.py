@@ -1,8 +1,9 @@
 """``alter-column-type`` (error): ``op.alter_column(..., type_=...)`` converts every value.
 
 A narrower type truncates, rounds or fails on the values that do not fit. The rule stays
-silent when :func:`alembic_additive.widening.classify` proves the change a widening
-(``VARCHAR(50)`` -> ``VARCHAR(100)``, ``INTEGER`` -> ``BIGINT``). The previous type is
+silent when the change is a widening: obvious ones (a longer string of the same kind, a
+larger integer) are decided from the source (:func:`..typeeval.obvious_widening`), the rest
+by :func:`alembic_additive.widening.classify`, which needs SQLAlchemy. The previous type is
 ``existing_type=`` when given, else the type the history gives the column: the nearest
 earlier revision of the same versions folder (following ``down_revision``) that creates the
 table, adds the column or changes its type. Types are built by the whitelist evaluator of
@@ -15,7 +16,8 @@ import ast
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import Event, Hit, OpCall, Rule
+from ..model import Event, Hit, OpCall, Rule, TypeSource
+from ..typeeval import evaluate_type, obvious_widening, static_type
 
 
 def check(event: Event) -> Iterator[Hit]:
@@ -24,56 +26,69 @@ def check(event: Event) -> Iterator[Hit]:
     new = event.arg(None, "type_")
     if new is None:
         return
-    table, column = event.table, event.column
-    target = f"`{table}.{column}`"
-    shown = ast.unparse(new)
     existing = event.arg(None, "existing_type")
-    old_type: object | None = None
-    source = ""
+    previous: TypeSource | None = None
     if existing is not None:
-        old_type = event.evaluate_type(existing)
-        if old_type is None:
-            yield Hit(
-                f"`{event.call_text}` changes the type of {target} from "
-                f"`{ast.unparse(existing)}` to `{shown}`, which cannot be evaluated "
-                "statically to prove a widening",
-                table=table,
-                name=column,
-            )
-            return
+        previous = (existing, event.names)
     else:
         known_table = event.table_name
         known_column = event.name_of(0 if event.batch else 1, "column_name")
         if known_table is not None and known_column is not None:
-            old_type = event.previous_type(known_table, known_column)
-        if old_type is None:
+            previous = event.previous_type(known_table, known_column)
+        if previous is None:
+            table, column = event.table, event.column
             yield Hit(
-                f"`{event.call_text}` changes the type of {target} to `{shown}` without "
+                f"`{event.call_text}` changes the type of `{table}.{column}` to "
+                f"`{ast.unparse(new)}` without "
                 "`existing_type=`, and no earlier revision in this folder gives the column's "
                 "type, so it cannot be proven a widening; pass `existing_type=`",
                 table=table,
                 name=column,
             )
             return
-        source = f" (the previous type `{old_type!r}` is from an earlier revision)"
-    new_type = event.evaluate_type(new)
-    if new_type is None:
+    old_static = static_type(previous[0], previous[1])
+    new_static = static_type(new, event.names)
+    if old_static and new_static and obvious_widening(old_static, new_static):
+        return  # decided without importing SQLAlchemy
+    table, column = event.table, event.column
+    target, shown = f"`{table}.{column}`", ast.unparse(new)
+    source = ""
+    if existing is None:
+        source = f" (the previous type `{ast.unparse(previous[0])}` is from an earlier revision)"
+    old_type = evaluate_type(previous[0], previous[1])
+    new_type = evaluate_type(new, event.names)
+    if old_type is None or new_type is None:
+        was = f"from `{ast.unparse(previous[0])}` " if old_type is None else ""
         yield Hit(
-            f"`{event.call_text}` changes the type of {target} to `{shown}`, which cannot be "
-            "evaluated statically to prove a widening",
+            f"`{event.call_text}` changes the type of {target} {was}to `{shown}`, which "
+            f"cannot be evaluated statically to prove a widening{source}",
             table=table,
             name=column,
         )
         return
-    from ...widening import classify
-
-    widening, reason, _misfit = classify(_as_type(old_type), _as_type(new_type))
+    widening, reason = _classify(old_type, new_type)
     if not widening:
         yield Hit(
             f"`{event.call_text}` changes the type of {target}: {reason}{source}",
             table=table,
             name=column,
         )
+
+
+def _classify(old: object, new: object) -> tuple[bool, str]:
+    """:func:`alembic_additive.widening.classify`, remembered per pair of types: histories
+    repeat the same few changes (``String(255)`` -> ``Text``) hundreds of times."""
+    key = (type(old), repr(old), type(new), repr(new))
+    answer = _CLASSIFIED.get(key)
+    if answer is None:
+        from ...widening import classify
+
+        widening, reason, _misfit = classify(_as_type(old), _as_type(new))
+        answer = _CLASSIFIED[key] = (widening, reason)
+    return answer
+
+
+_CLASSIFIED: dict[tuple[object, ...], tuple[bool, str]] = {}
 
 
 def _as_type(value: object) -> Any:
@@ -89,5 +104,6 @@ RULE = Rule(
         "column later (expand/contract)"
     ),
     check=check,
+    methods=frozenset({"alter_column"}),
     severity="error",
 )

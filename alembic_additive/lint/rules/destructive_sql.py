@@ -66,5 +66,6 @@ RULE = Rule(
         "`op.drop_column_if_empty`, or leave the data and run `alembic-additive cleanup` later"
     ),
     check=check,
+    sql=True,
     severity="error",
 )

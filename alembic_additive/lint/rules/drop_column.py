@@ -33,5 +33,6 @@ RULE = Rule(
         "`alembic-additive cleanup`"
     ),
     check=check,
+    methods=frozenset({"drop_column"}),
     severity="error",
 )

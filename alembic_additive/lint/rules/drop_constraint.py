@@ -35,5 +35,6 @@ RULE = Rule(
         "in a later release"
     ),
     check=check,
+    methods=frozenset({"drop_constraint"}),
     severity="warning",
 )

@@ -36,5 +36,6 @@ RULE = Rule(
         "`op.drop_index_if_exists`"
     ),
     check=check,
+    methods=frozenset({"drop_index"}),
     severity="warning",
 )

@@ -31,5 +31,6 @@ RULE = Rule(
         "`op.drop_table_if_empty` or `alembic-additive cleanup`"
     ),
     check=check,
+    methods=frozenset({"drop_table"}),
     severity="error",
 )

@@ -27,5 +27,6 @@ RULE = Rule(
         "on its own line just above it"
     ),
     check=check,
+    comments=True,
     severity="warning",
 )

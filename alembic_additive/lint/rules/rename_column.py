@@ -34,5 +34,6 @@ RULE = Rule(
         "drop the old one later with `op.drop_column_if_empty`"
     ),
     check=check,
+    methods=frozenset({"alter_column"}),
     severity="warning",
 )

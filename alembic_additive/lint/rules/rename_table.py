@@ -32,5 +32,6 @@ RULE = Rule(
         "then drop the old one later with `op.drop_table_if_empty`"
     ),
     check=check,
+    methods=frozenset({"rename_table"}),
     severity="warning",
 )

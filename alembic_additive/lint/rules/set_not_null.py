@@ -39,5 +39,6 @@ RULE = Rule(
         "the code never writes NULL"
     ),
     check=check,
+    methods=frozenset({"alter_column"}),
     severity="warning",
 )
