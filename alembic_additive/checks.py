@@ -179,7 +179,9 @@ class Check:
         """How many rows violate the check now, on ``connection`` (0: it holds)."""
         stmt = self.statement(live if live is not None else LiveSchema(connection))
         if stmt is None:
-            log.info("Guard %s: nothing to count (already done, or created by this revision)", self.where)
+            log.info(
+                "Guard %s: nothing to count (already done, or created by this revision)", self.where
+            )
             return 0
         return int(connection.execute(stmt).scalar() or 0)
 
@@ -306,7 +308,12 @@ class Empty(Check):
 @register_check
 @dataclass(frozen=True, kw_only=True)
 class Unique(Check):
-    """A unique constraint or unique index is created: no duplicated non-NULL key now."""
+    """A unique constraint or unique index is created: no duplicated non-NULL key now.
+
+    The count is of the rows beyond the first holding each key (what must change). One key
+    column: ``count(c) - count(DISTINCT c)``, which shares the table's scan with the other
+    row checks; several: a ``GROUP BY ... HAVING count(*) > 1`` of its own.
+    """
 
     kind: ClassVar[str] = "unique"
     columns: tuple[str, ...]
@@ -317,6 +324,8 @@ class Unique(Check):
         if not live.has_columns(self.schema, self.table, self.columns, self.added):
             return None
         t = self.sa_table(*self.columns)
+        if len(self.columns) == 1:
+            return sa.select(self._repeats(t.c[self.columns[0]])).select_from(t)
         keys = [t.c[c] for c in self.columns]
         groups = (
             sa.select(sa.func.count().label("n"))
@@ -326,7 +335,17 @@ class Unique(Check):
             .having(sa.func.count() > 1)
             .subquery("duplicated")
         )
-        return sa.select(sa.func.coalesce(sa.func.sum(groups.c.n), 0))
+        return sa.select(sa.func.coalesce(sa.func.sum(groups.c.n - 1), 0))
+
+    def aggregate(self) -> sa.ColumnElement[Any] | None:
+        if len(self.columns) != 1:
+            return None  # GROUP BY over several columns: a statement of its own
+        return self._repeats(sa.column(self.columns[0]))
+
+    @staticmethod
+    def _repeats(key: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        """Non-NULL values minus distinct ones: the rows repeating a key another row holds."""
+        return sa.func.count(key) - sa.func.count(sa.distinct(key))
 
     def _what(self) -> str:
         return f"UNIQUE {self.name}" if self.name else "a UNIQUE key"
@@ -336,9 +355,9 @@ class Unique(Check):
 
     def refusal(self, count: int) -> str:
         return (
-            f"{self.where}({_cols(self.columns)}): {count} row(s) share a non-NULL key with "
-            f"another row, but this upgrade creates {self._what()} on it; make the values "
-            "unique (or delete the duplicates), then rerun"
+            f"{self.where}({_cols(self.columns)}): {count} row(s) repeat a non-NULL key "
+            f"another row holds, but this upgrade creates {self._what()} on it; make the "
+            "values unique (or delete the duplicates), then rerun"
         )
 
 
@@ -453,7 +472,10 @@ def count_all(connection: sa.Connection, checks: Sequence[Check]) -> list[int]:
     for i, check in enumerate(checks):
         stmt = check.statement(live)
         if stmt is None:
-            log.info("Guard %s: nothing to count (already done, or created by this revision)", check.where)
+            log.info(
+                "Guard %s: nothing to count (already done, or created by this revision)",
+                check.where,
+            )
             continue
         aggregate = check.aggregate()
         if aggregate is None:

@@ -248,7 +248,7 @@ def test_unique_true_columns_are_guarded(make_database: Any, tmp_path: Path, dia
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0
     assert "refusing to upgrade, 1 check(s) failed" in output, output
-    assert "users(email): 2 row(s) share a non-NULL key with another row" in output
+    assert "users(email): 1 row(s) repeat a non-NULL key another row holds" in output
     assert without_version_table(dump(db.engine)) == before
 
     with db.engine.begin() as conn:
@@ -260,3 +260,40 @@ def test_unique_true_columns_are_guarded(make_database: Any, tmp_path: Path, dia
     uniques = sa.inspect(db.engine).get_unique_constraints("users")
     indexes = [ix for ix in sa.inspect(db.engine).get_indexes("users") if ix["unique"]]
     assert len(uniques) + len(indexes) >= 2
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_check_counts_on_each_dialect(make_database: Any, dialect: str) -> None:
+    """The counting statements, alone and sharing one scan per table: NULL keys never
+    conflict or dangle, a CHECK passes on NULL, a multi-column key counts the rows beyond
+    the first of each key."""
+    from alembic_additive.checks import CheckHolds, Empty, ForeignKey, NoNull, Unique, count_all
+
+    db: Database = make_database(dialect)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE p (id INTEGER PRIMARY KEY)"))
+        conn.execute(sa.text("CREATE TABLE c (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER)"))
+        conn.execute(sa.text("INSERT INTO p (id) VALUES (1), (2)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO c (id, a, b) VALUES (1, 1, 1), (2, 1, 1), (3, 1, 1), (4, 1, NULL), "
+                "(5, 1, NULL), (6, 3, 2), (7, NULL, 0)"
+            )
+        )
+    checks = [
+        NoNull(table="c", column="a"),
+        Unique(table="c", columns=("a", "b")),
+        Unique(table="c", columns=("a",)),
+        ForeignKey(table="c", columns=("a",), referent="p", referent_columns=("id",)),
+        ForeignKey(
+            table="c", columns=("b",), referent="p", referent_columns=("id",), referent_created=True
+        ),
+        CheckHolds(table="c", condition="b > 0"),
+        Empty(table="c", column="new"),
+        Empty(table="c", column="a"),  # the column exists: the add is a no-op
+        Unique(table="c", columns=("new",), added=("new",)),  # added by the revision: all NULL
+    ]
+    expected = [1, 2, 4, 1, 1, 1, 7, 0, 0]
+    with db.engine.connect() as conn:
+        assert count_all(conn, checks) == expected
+        assert [check.violations(conn) for check in checks] == expected

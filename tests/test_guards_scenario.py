@@ -77,9 +77,10 @@ events = sa.Table(
 """
 
 EXPECTED_LINES = [
-    "users(email): 2 row(s) share a non-NULL key with another row, but this upgrade creates "
+    "users(email): 1 row(s) repeat a non-NULL key another row holds, but this upgrade creates "
     "UNIQUE uq_users_email on it",
-    "users(nickname): 2 row(s) share a non-NULL key with another row, but this upgrade creates "
+    "users(nickname): 1 row(s) repeat a non-NULL key another row holds, but this upgrade "
+    "creates "
     "UNIQUE ix_users_nickname on it",
     "users: 3 row(s), but this upgrade adds users.token UNIQUE with a constant server default",
     "posts(user_id): 1 row(s) reference no row of users(id), but this upgrade creates "
