@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,15 @@ def upgrade_lines(revision: Path) -> list[str]:
     """The operation lines of ``upgrade()`` (the comment block left out)."""
     body = function_source(revision, "upgrade").splitlines()
     return [line.strip() for line in body if line.strip().startswith("op.")]
+
+
+@pytest.fixture(autouse=True)
+def fresh_models_module() -> Iterator[None]:
+    """env.py imports the project's ``models``; ``audit`` runs in this process, and each
+    test has its own."""
+    sys.modules.pop("models", None)
+    yield
+    sys.modules.pop("models", None)
 
 
 @pytest.fixture

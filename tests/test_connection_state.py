@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,15 @@ def tables(db: Database, schema: str | None = None) -> dict[str, object]:
     out = dump(db.engine, schema=schema)
     out.pop("alembic_version", None)
     return out
+
+
+@pytest.fixture(autouse=True)
+def fresh_models_module() -> Iterator[None]:
+    """env.py imports the project's ``models``; ``audit`` runs in this process, and each
+    test has its own."""
+    sys.modules.pop("models", None)
+    yield
+    sys.modules.pop("models", None)
 
 
 @pytest.fixture
