@@ -219,7 +219,12 @@ def _alter_table(part: Sequence[Token], result: Touched) -> bool:
         if verb == "ADD":
             continue
         if verb in ("OWNER", "ENABLE", "DISABLE", "VALIDATE", "CLUSTER", "REPLICA", "INHERIT",
-                    "NO", "FORCE", "RESET", "ALGORITHM", "LOCK", "COMMENT"):  # fmt: skip
+                    "NO", "FORCE", "RESET", "ALGORITHM", "LOCK", "COMMENT", "ENGINE",
+                    "AUTO_INCREMENT", "ROW_FORMAT", "DEFAULT", "CHARACTER", "CHARSET",
+                    "COLLATE"):  # fmt: skip
+            continue  # table options: no stored value changes (DEFAULT CHARSET: new columns)
+        if verb == "CONVERT":  # CONVERT TO CHARACTER SET: every text column is re-encoded
+            result.add(table, ALL)
             continue
         if verb == "DROP":
             j = _skip(action, 1, "COLUMN", "IF", "EXISTS")

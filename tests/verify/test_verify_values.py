@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import Database
+from helpers import alembic
 from verify_support import ITEMS, new_project
 
 
@@ -437,3 +438,37 @@ def test_statement_verify_cannot_read_fingerprints_everything(tmp_path: Path, db
     assert [(v.kind.value, v.column, v.changed) for v in result.violations] == [
         ("values-changed", "name", 1)
     ]
+
+
+def test_values_changed_under_rollback_leaves_the_database_unchanged(
+    tmp_path: Path, db: Database
+) -> None:
+    _only(db, "postgresql")
+    project = new_project(tmp_path, db)
+    project.revision(
+        "r1",
+        None,
+        """
+op.create_table("codes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.CHAR(5)))
+op.execute("INSERT INTO codes (id, code) VALUES (1, 'ab   '), (2, 'abcde')")
+""",
+    )
+    project.revision(
+        "r2",
+        "r1",
+        'op.alter_column("codes", "code", type_=sa.String(10), existing_type=sa.CHAR(5))',
+    )
+    alembic(project.folder, "upgrade", "r1")
+
+    run = project.cli("--rollback")
+
+    assert run.code == 1, run
+    assert (
+        run.out.splitlines()[0] == "r2: values-changed codes.code: 1 of 2 non-null values changed"
+    )
+    assert project.version() == ["r1"]
+    with db.engine.connect() as conn:  # still CHAR(5), padding and all
+        padded = conn.execute(sa.text("SELECT concat(code, '|') FROM codes ORDER BY id"))
+        assert padded.scalars().all() == ["ab   |", "abcde|"]
+        kind = "SELECT data_type FROM information_schema.columns WHERE table_name = 'codes' AND column_name = 'code'"
+        assert conn.execute(sa.text(kind)).scalar() == "character"
