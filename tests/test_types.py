@@ -178,6 +178,10 @@ CASES: list[tuple[TypeEngine[Any], TypeEngine[Any], str | None, Outcome, MisfitC
     (sa.String(5), sa.Text(), "sqlite", Outcome.WIDENING, None),
     (sa.Numeric(10, 2), sa.Numeric(12, 2), "sqlite", Outcome.WIDENING, None),
     (sa.String(50), sa.String(20), "sqlite", Outcome.LOSSY, MisfitCheck("max_length", 20)),
+    # MariaDB UNSIGNED decimals and floats are not the same column as signed ones
+    (mysql.DECIMAL(10, 2), mysql.DECIMAL(10, 2, unsigned=True), "mysql", Outcome.LOSSY, None),
+    (mysql.DECIMAL(10, 2, unsigned=True), mysql.DECIMAL(12, 2), "mysql", Outcome.WIDENING, None),
+    (mysql.DOUBLE(), mysql.DOUBLE(unsigned=True), "mysql", Outcome.LOSSY, None),
 ]
 
 

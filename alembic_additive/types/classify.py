@@ -108,6 +108,8 @@ def _by_rule(old: Storage, new: Storage, dialect: str, change: str) -> Proof:
         return Proof(
             Outcome.LOSSY, f"{change} may overflow", MisfitCheck("abs_below", 10**int_digits)
         )
+    if old.family in ("decimal", "float") and new.unsigned and not old.unsigned:
+        return Proof(Outcome.LOSSY, f"{change} rejects negative values")
     if old.family == "decimal" and new.family == "decimal":
         return _decimals(old, new, change)
     if old.family == "float" and new.family == "float":

@@ -42,6 +42,8 @@ class Storage:
     members: frozenset[str] | None = None
     multi: bool = False
     """A MariaDB SET: a value joins several members."""
+    unsigned: bool = False
+    """MariaDB UNSIGNED DECIMAL/FLOAT/DOUBLE (integers carry it in ``low``..``high``)."""
     affinity: str | None = None
     """SQLite's affinity of the declared type name."""
     sa_affinity: str | None = None
@@ -55,9 +57,9 @@ class Storage:
         if self.family == "int":
             return ("int", self.low, self.high)
         if self.family == "float":
-            return ("float", self.bits, self.affinity)
+            return ("float", self.bits, self.unsigned, self.affinity)
         if self.family == "decimal":
-            return ("decimal", self.precision, self.scale, self.affinity)
+            return ("decimal", self.precision, self.scale, self.unsigned, self.affinity)
         if self.family in ("string", "enum"):
             return (
                 self.family,
@@ -129,7 +131,13 @@ def describe(t: TypeEngine[Any], dialect: str | None) -> Storage:
     if dialect == tables.SQLITE:
         affinity = sqlite_affinity(name)
         sa_affinity = getattr(t._type_affinity, "__name__", None)
-    base = Storage("other", name, affinity=affinity, sa_affinity=sa_affinity)
+    base = Storage(
+        "other",
+        name,
+        affinity=affinity,
+        sa_affinity=sa_affinity,
+        unsigned=bool(getattr(t, "unsigned", False)),
+    )
     upper = type(t).__name__.upper()
     charset, collation = _charset(t)
     if isinstance(t, sa.Enum) or upper == "SET":
