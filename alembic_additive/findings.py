@@ -73,12 +73,18 @@ class MisfitCheck:
 
     ``what`` is one of ``"max_length"`` (values longer than ``limit`` characters),
     ``"int_range"`` (values outside ``low``..``limit``) or ``"abs_below"`` (values whose
-    absolute value is ``limit`` or more).
+    absolute value is ``limit`` or more), ``"max_bytes"`` (values longer than ``limit``
+    bytes in the column's charset), ``"charset"`` (values the charset named in ``detail``
+    cannot represent), ``"padded"`` (CHAR values shorter than ``limit`` characters, read back
+    padded) or ``"sqlite_copy"`` (values SQLite's copy would convert; ``detail`` is
+    ``cast:AFFINITY`` or ``keep:AFFINITY``). :mod:`alembic_additive.types.measure` turns one
+    into SQL.
     """
 
     what: str
     limit: int
     low: int = 0
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,8 @@ class TypeChange:
     widening: bool
     reason: str
     misfit: MisfitCheck | None = None
+    measured: bool = False
+    """Not provable by rule, but each value can be tested (``misfit``): safe when none fails."""
 
     @property
     def key(self) -> Key:
@@ -404,13 +412,33 @@ class KeptCheck:
 
 
 @dataclass(frozen=True)
+class KeptTypeChange:
+    """A column's type changed (``alter_column(..., type_=...)``); ``dialect`` is the one the
+    revision was written against, whose semantics decide what must be re-measured."""
+
+    table: TableRef
+    column: str
+    existing_type: sa.types.TypeEngine[Any]
+    new_type: sa.types.TypeEngine[Any]
+    dialect: str
+
+
+@dataclass(frozen=True)
 class KeptCreateTable:
     """A table created (empty) by the revision."""
 
     table: TableRef
 
 
-KeptChange = KeptNotNull | KeptAddColumn | KeptUnique | KeptForeignKey | KeptCheck | KeptCreateTable
+KeptChange = (
+    KeptNotNull
+    | KeptAddColumn
+    | KeptUnique
+    | KeptForeignKey
+    | KeptCheck
+    | KeptCreateTable
+    | KeptTypeChange
+)
 
 
 def format_count(value: int | None, estimated: bool = False, timed_out: bool = False) -> str:

@@ -25,6 +25,7 @@ from .findings import (
     KeptCreateTable,
     KeptForeignKey,
     KeptNotNull,
+    KeptTypeChange,
     KeptUnique,
     TableRef,
 )
@@ -61,9 +62,15 @@ def _describe(op: ops.MigrateOperation, dialect: sa.Dialect) -> list[KeptChange]
     if isinstance(op, ops.CreateTableOp):
         return [KeptCreateTable(_ref(op.schema, op.table_name))]
     if isinstance(op, ops.AlterColumnOp):
+        ref = _ref(op.schema, op.table_name)
+        altered: list[KeptChange] = []
+        if op.modify_type is not None and op.existing_type is not None:
+            altered.append(
+                KeptTypeChange(ref, op.column_name, op.existing_type, op.modify_type, dialect.name)
+            )
         if op.modify_nullable is False:
-            return [KeptNotNull(_ref(op.schema, op.table_name), op.column_name)]
-        return []
+            altered.append(KeptNotNull(ref, op.column_name))
+        return altered
     if isinstance(op, ops.AddColumnOp):
         return [_add_column(op, dialect)]
     if isinstance(op, ops.CreatePrimaryKeyOp):

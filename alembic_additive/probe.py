@@ -37,6 +37,7 @@ from .findings import (
     TableRef,
     TypeChange,
 )
+from .types.measure import misfit_predicate
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -127,14 +128,8 @@ def count_statement(
 def _misfit_predicate(
     dialect: sa.Dialect, col: sa.ColumnClause[Any], check: MisfitCheck
 ) -> sa.ColumnElement[bool]:
-    if check.what == "max_length":
-        length = sa.func.length if dialect.name == "sqlite" else sa.func.char_length
-        return length(col) > check.limit
-    if check.what == "int_range":
-        return sa.or_(col < check.low, col > check.limit)
-    if check.what == "abs_below":
-        return sa.func.abs(col) >= check.limit
-    raise ValueError(f"unknown misfit check {check.what!r}")
+    """The same test the upgrade-time guard runs (:mod:`alembic_additive.types.measure`)."""
+    return misfit_predicate(dialect.name, col, check)
 
 
 def _uses_predicate(col: sa.ColumnClause[Any], label: str, array: bool) -> sa.ColumnElement[bool]:
