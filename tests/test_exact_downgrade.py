@@ -77,14 +77,22 @@ CASE_VARIANTS = ["Pending", "PENDING", "pendíng ", "pending "]
 
 
 @pytest.mark.parametrize(
-    ("dialect", "collation"), [("mysql", None), ("sqlite", "NOCASE"), ("sqlite", "RTRIM")]
+    ("dialect", "collation"),
+    [("mysql", None), ("sqlite", "NOCASE"), ("sqlite", "RTRIM"), ("postgresql", "ci")],
 )
 def test_values_differing_only_by_case_accent_or_padding_are_data(
     make_database: object, tmp_path: Path, dialect: str, collation: str | None
 ) -> None:
-    """MariaDB's default collation and SQLite's NOCASE / RTRIM call 'Pending', 'PENDING',
-    'pendíng ' and 'pending ' equal to 'pending': the guard must not."""
+    """MariaDB's default collation, SQLite's NOCASE / RTRIM and a nondeterministic
+    PostgreSQL collation call 'Pending', 'PENDING', 'pendíng ' or 'pending ' equal to
+    'pending': the guard must not."""
     db: Database = make_database(dialect)  # type: ignore[operator]
+    if dialect == "postgresql":  # a nondeterministic ICU collation: case and accents ignored
+        write(
+            db,
+            "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', "
+            "deterministic = false)",
+        )
     coll = f", collation={collation!r}" if collation else ""
     upgraded(
         db,
