@@ -10,8 +10,10 @@ from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
-from .. import widening
-from ..findings import NotNullChange, TypeChange
+from ..findings import NotNullChange, TableRef, TypeChange
+from ..types import Outcome, classify, tables
+from ..types.charset import keep_charset
+from ..types.storage import normalize_dialect
 from . import findings_of, walk
 
 if TYPE_CHECKING:  # alembic.autogenerate is still importing when plugins load
@@ -28,13 +30,48 @@ def compare_alter_columns(
         if ref is None or not isinstance(op, ops.AlterColumnOp):
             continue
         if op.modify_type is not None and op.existing_type is not None:
-            existing = stored_type(op.existing_type, autogen_context.dialect)
-            new = stored_type(op.modify_type, autogen_context.dialect)
-            wide, reason, misfit = widening.classify(existing, new)
-            found.add(TypeChange(ref, op.column_name, existing, new, wide, reason, misfit))
+            change = _type_change(autogen_context.dialect, ref, op)
+            if change is not None:
+                found.add(change)
         if op.modify_nullable is False:
             found.add(NotNullChange(ref, op.column_name))
     return PriorityDispatchResult.CONTINUE
+
+
+def _type_change(
+    dialect: sa.Dialect | None, ref: TableRef, op: ops.AlterColumnOp
+) -> TypeChange | None:
+    """Classify ``op``'s type change on the dialect autogenerate compares against.
+
+    On MariaDB the column's own charset and collation are carried onto the new type first
+    (:mod:`alembic_additive.types.charset`). A change between two types the dialect stores
+    identically (DOUBLE vs FLOAT(53), SQLite INTEGER vs BIGINT) is no change at all: it is
+    taken out of the operation, so the revision has nothing to do and ``alembic check``
+    nothing to report, and it is no finding either.
+    """
+    assert op.existing_type is not None and op.modify_type is not None
+    name = normalize_dialect(dialect.name if dialect is not None else None)
+    existing = stored_type(op.existing_type, dialect)
+    new = stored_type(op.modify_type, dialect)
+    if name == tables.MYSQL:
+        carried = keep_charset(existing, new)
+        if carried is not new:  # rendered as the MariaDB type (a decorator's DDL type)
+            op.modify_type = new = carried
+    proof = classify(existing, new, name)
+    if proof.outcome is Outcome.IDENTICAL:
+        log.info("%s.%s: %s; no operation", ref, op.column_name, proof.reason)
+        op.modify_type = None
+        return None
+    return TypeChange(
+        ref,
+        op.column_name,
+        existing,
+        new,
+        proof.safe_by_rule,
+        proof.reason,
+        proof.check,
+        measured=proof.outcome is Outcome.MEASURE,
+    )
 
 
 def stored_type(
