@@ -16,7 +16,8 @@ from typing import Any
 from .findings import Action, Kind
 
 # the pyproject.toml reader lives apart so that lint reads it without SQLAlchemy
-from .pyproject import OptionsError, tool_section
+from .pyproject import OptionsError as OptionsError  # re-exported: callers catch it here
+from .pyproject import tool_section
 
 PROBE_MODES = ("exact", "estimate", "off")
 
