@@ -523,3 +523,66 @@ def test_allowed_drop_rebuilds_without_cascade(tmp_path: Path, batch: bool, fk: 
     assert "ix_users_legacy" not in [o[1] for o in objects(engine)]
     assert_healthy(engine)
     assert alembic(folder, "check").returncode == 0
+
+
+KILL_HOOK = """
+    import os as _os
+    import signal as _signal
+    from pathlib import Path as _Path
+
+    from sqlalchemy import event as _event
+
+    _kill_file = _Path(__file__).parent.parent / "kill_at.txt"
+
+    @_event.listens_for(connectable, "after_cursor_execute")
+    def _kill(conn, cursor, statement, parameters, context, executemany):
+        if _kill_file.exists() and statement.startswith(_kill_file.read_text()):
+            _os.kill(_os.getpid(), _signal.SIGKILL)
+
+"""
+
+KILL_POINTS = [
+    "SAVEPOINT",
+    "CREATE TABLE _aa_new_users",
+    "INSERT INTO _aa_new_users",
+    "DROP TABLE",
+    "ALTER TABLE _aa_new_users RENAME",
+    "CREATE INDEX ix_users_lower_name",
+    "CREATE TRIGGER trg_users_update",
+    "PRAGMA foreign_key_check",
+    "RELEASE",
+]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_killed_mid_rebuild_leaves_the_original(tmp_path: Path, point: str) -> None:
+    """The process killed (SIGKILL) right after each statement of the rebuild: before the
+    commit the database is exactly as it was (table SQL, rows, objects, no temporary table),
+    after it the rebuild is complete; either way the rerun finishes with every row kept."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    build(engine, SCHEMA)
+    folder = project(tmp_path / "p", engine, MODELS, batch=True, fk=True)
+    env = folder / "migrations" / "env.py"
+    anchor = "        poolclass=pool.NullPool,\n    )\n"
+    env.write_text(env.read_text().replace(anchor, anchor + KILL_HOOK))
+    write_revision(
+        folder,
+        'op.alter_column_safe("users", "name", existing_type=sa.VARCHAR(50), type_=sa.String(100))',
+    )
+    before, objects_before, users_before = dump(engine), objects(engine), table_sql(engine, "users")
+    (folder / "kill_at.txt").write_text(point)
+
+    crashed = alembic(folder, "upgrade", "head", check=False)
+    assert crashed.returncode == -9, crashed.stderr
+    assert {t: s for t, s in dump(engine).items() if t in before} == before
+    assert_same_objects(objects_before, objects(engine))
+    committed = point == "RELEASE"
+    assert (table_sql(engine, "users") != users_before) is committed
+    assert_healthy(engine)
+
+    (folder / "kill_at.txt").unlink()
+    alembic(folder, "upgrade", "head")
+    assert {t: s for t, s in dump(engine).items() if t in before} == before
+    assert_same_objects(objects_before, objects(engine))
+    assert "name VARCHAR(100)" in table_sql(engine, "users")
+    assert_healthy(engine)
