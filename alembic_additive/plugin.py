@@ -10,8 +10,18 @@ if TYPE_CHECKING:  # importing it here would re-enter Alembic's plugin loader
 
 def setup(plugin: Plugin) -> None:
     """Register the comparators; enable with ``autogenerate_plugins=[..., "alembic_additive"]``."""
-    from .compare import additive, alter_columns, columns, enums, indexes, tables, views
+    from .compare import (
+        additive,
+        alter_columns,
+        columns,
+        enums,
+        indexes,
+        stored_names,
+        tables,
+        views,
+    )
 
+    # stored_names edits the tree before the collectors read it;
     # views and enums read other extensions' operations; additive must stay last
-    for module in (tables, columns, indexes, alter_columns, views, enums, additive):
+    for module in (stored_names, tables, columns, indexes, alter_columns, views, enums, additive):
         module.setup(plugin)

@@ -13,19 +13,22 @@ from collections.abc import Callable, Sequence
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 
-from . import kept, policy
+from . import kept, policy, twins
 from .findings import TAGGED_KEY, Action, Decision, Key, Kind, TableRef, Verdict, format_count
 from .operations import (
     AddColumnIfNotExistsOp,
     AdditiveReportOp,
+    AlterColumnSafeOp,
     CreateIndexIfNotExistsOp,
     CreateTableIfNotExistsOp,
+    DropColumnSafeOp,
     WideningAlterColumnOp,
 )
 from .operations.guard import PreflightOp
 
-# our idempotent operations need no batch mode, so they leave the table's container
-_TOP_LEVEL = (AddColumnIfNotExistsOp, CreateIndexIfNotExistsOp)
+# our idempotent operations need no batch mode, so they leave the table's container; so does
+# alter_column_safe, which rebuilds a SQLite table itself (batch's copy would cascade deletes)
+_TOP_LEVEL = (AddColumnIfNotExistsOp, CreateIndexIfNotExistsOp, AlterColumnSafeOp, DropColumnSafeOp)
 
 _DROP_KINDS = (Kind.DROP_TABLE, Kind.DROP_COLUMN, Kind.DROP_INDEX, Kind.DROP_CONSTRAINT)
 
@@ -38,6 +41,7 @@ def apply(
 ) -> None:
     decisions = verdict.by_key()
     state = _State(decisions, verdict)
+    state.sqlite = autogen_context.dialect is not None and autogen_context.dialect.name == "sqlite"
     new_ops: list[ops.MigrateOperation] = []
     for op in upgrade_ops.ops:
         new_ops.extend(state.top(op))
@@ -54,6 +58,8 @@ class _State:
     def __init__(self, decisions: dict[Key, Decision], verdict: Verdict) -> None:
         self.decisions = decisions
         self.verdict = verdict
+        #: autogenerate runs against SQLite: kept alterations become alter_column_safe
+        self.sqlite = False
 
     def action(self, key: Key) -> Action:
         decision = self.decisions.get(key)
@@ -67,7 +73,9 @@ class _State:
             return self.table(op)
         if isinstance(op, ops.DropTableOp):
             ref = TableRef(op.schema, op.table_name)
-            return [] if self.action(Key(Kind.DROP_TABLE, ref)) is Action.SUPPRESS else [op]
+            if self.action(Key(Kind.DROP_TABLE, ref)) is Action.SUPPRESS:
+                return []
+            return [twins.kept_drop(op)]
         if isinstance(op, ops.CreateTableOp):
             action = self.action(Key(Kind.CREATE_TABLE, TableRef(op.schema, op.table_name)))
             if action is Action.SUPPRESS:
@@ -92,11 +100,19 @@ class _State:
                 )
                 chunk.clear()
 
+        changed = twins.changed_indexes(container.ops)
+        by_name = twins.declared_by_name(container.ops)
         for op in container.ops:
+            if isinstance(op, (ops.DropIndexOp, ops.CreateIndexOp)) and op.index_name in by_name:
+                continue  # the live index is the one the model names
+            if isinstance(op, ops.DropIndexOp) and op.index_name in changed:
+                continue  # replaced by its same-named CreateIndexOp below
             new = self.leaf(ref, op)
+            if isinstance(new, ops.CreateIndexOp) and new.index_name in changed:
+                new = twins.replacement(new, changed[str(new.index_name)])
             if new is None:
                 continue
-            if isinstance(new, _TOP_LEVEL):
+            if isinstance(new, (*_TOP_LEVEL, *twins.TOP_LEVEL)):
                 flush()
                 out.append(new)
             else:
@@ -107,7 +123,10 @@ class _State:
     def leaf(self, ref: TableRef, op: ops.MigrateOperation) -> ops.MigrateOperation | None:
         """The operation to keep in place of ``op`` (itself, a replacement, or None)."""
         if isinstance(op, ops.DropColumnOp):
-            return self._keep_or_drop(Key(Kind.DROP_COLUMN, ref, op.column_name), op)
+            kept = self._keep_or_drop(Key(Kind.DROP_COLUMN, ref, op.column_name), op)
+            if kept is not None and self.sqlite:  # batch's copy would cascade: rebuild
+                return DropColumnSafeOp.from_op(op)
+            return kept
         if isinstance(op, ops.DropIndexOp):
             return self._keep_or_drop(Key(Kind.DROP_INDEX, ref, op.index_name), op)
         if isinstance(op, ops.DropConstraintOp):
@@ -146,11 +165,14 @@ class _State:
                 op.modify_nullable = None
             if not op.has_changes():
                 return None
-            return WideningAlterColumnOp.from_op(op) if op.modify_type is not None else op
+            kept = WideningAlterColumnOp.from_op(op) if op.modify_type is not None else op
+            return AlterColumnSafeOp.from_op(kept) if self.sqlite else kept
+        if isinstance(op, ops.AddConstraintOp):
+            return twins.constraint(op)
         tagged = op.info.get(TAGGED_KEY)
         if isinstance(tagged, Key):  # another extension's operation, seen by a collector
             return self._keep_or_drop(tagged, op)
         return op
 
     def _keep_or_drop(self, key: Key, op: ops.MigrateOperation) -> ops.MigrateOperation | None:
-        return None if self.action(key) is Action.SUPPRESS else op
+        return None if self.action(key) is Action.SUPPRESS else twins.kept_drop(op)

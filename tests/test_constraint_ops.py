@@ -19,6 +19,8 @@ from alembic.operations import Operations
 from conftest import Database
 from helpers import alembic, assert_preserved, dump, function_source, make_project, only_revision
 
+import alembic_additive.operations  # noqa: F401  (registers op.*_if_not_exists)
+
 MODELS = """import sqlalchemy as sa
 
 metadata = sa.MetaData({convention})

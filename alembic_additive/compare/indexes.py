@@ -22,7 +22,17 @@ def compare_indexes(
     autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps, schemas: set[str | None]
 ) -> PriorityDispatchResult:
     found = findings_of(upgrade_ops)
-    for ref, op in walk(upgrade_ops):
+    leaves = walk(upgrade_ops)
+    # a drop and a create of one name on one table: the index changed (or the model declares
+    # it by name only, sa.Index("name")): not an orphan
+    created = {
+        (ref or table_ref(op), op.index_name)
+        for ref, op in leaves
+        if isinstance(op, ops.CreateIndexOp)
+    }
+    for ref, op in leaves:
+        if isinstance(op, ops.DropIndexOp) and (ref or table_ref(op), op.index_name) in created:
+            continue
         if isinstance(op, ops.DropIndexOp):
             columns = tuple(str(c) for c in op.to_index().expressions) if op._reverse else ()
             found.add(OrphanIndex(ref or table_ref(op), op.index_name, columns))

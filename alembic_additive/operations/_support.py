@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.operations import Operations
+from alembic.operations import AbstractOperations, Operations
 from alembic.util import CommandError
 
 from . import _exact
@@ -41,7 +41,7 @@ def qualified(table: str, schema: str | None, column: str | None = None) -> str:
     return f"{name}.{column}" if column else name
 
 
-def is_forced(operations: Operations) -> bool:
+def is_forced(operations: AbstractOperations) -> bool:
     """``-x additive_force=1`` on the command line, or ``additive_force=True`` in configure."""
     ctx = operations.migration_context
     if ctx.opts.get(FORCE_FLAG):
@@ -53,39 +53,130 @@ def is_forced(operations: Operations) -> bool:
     return value.lower() in ("1", "true", "yes", "on")
 
 
-def offline(operations: Operations) -> bool:
+def offline(operations: AbstractOperations) -> bool:
     return bool(operations.migration_context.as_sql)
 
 
-def dialect_family(operations: Operations) -> str:
+OFFLINE_DIALECT_FLAG = "additive_offline_dialect"
+
+
+def dialect_family(operations: AbstractOperations) -> str:
+    """``postgresql``, ``sqlite``, ``mariadb`` or ``mysql`` (the syntax to emit).
+
+    Online, SQLAlchemy knows MariaDB from MySQL by asking the server. Offline (``--sql``)
+    there is no server: a ``mariadb://`` URL means MariaDB; for a ``mysql://`` URL,
+    ``-x additive_offline_dialect=mariadb`` (or ``context.configure(
+    additive_offline_dialect="mariadb")``) selects MariaDB's ``IF [NOT] EXISTS`` clauses,
+    and the default is MySQL's syntax, which has none of them (see docs/configuration.md).
+    """
     dialect = operations.migration_context.dialect
     if dialect.name in ("mysql", "mariadb"):
-        return "mariadb" if getattr(dialect, "is_mariadb", False) else "mysql"
+        if getattr(dialect, "is_mariadb", False) or dialect.name == "mariadb":
+            return "mariadb"
+        if offline(operations):
+            chosen = offline_dialect(operations)
+            if chosen is not None:
+                return chosen
+            opts = operations.migration_context.opts
+            if not opts.get("_additive_offline_said"):
+                opts["_additive_offline_said"] = True
+                log.warning(
+                    "alembic-additive: offline SQL for a mysql:// URL uses MySQL's syntax (no "
+                    "IF [NOT] EXISTS, so the script runs once); for MariaDB pass "
+                    "-x %s=mariadb or use a mariadb:// URL",
+                    OFFLINE_DIALECT_FLAG,
+                )
+        return "mysql"
     return dialect.name
 
 
-def inspector(operations: Operations) -> sa.Inspector:
+def offline_dialect(operations: AbstractOperations) -> str | None:
+    """``mariadb``/``mysql`` as chosen for offline SQL, or None when not given.
+
+    A value other than these two is bad input: one line, nothing emitted.
+    """
+    ctx = operations.migration_context
+    value = ctx.opts.get(OFFLINE_DIALECT_FLAG)
+    env = ctx.environment_context
+    if value is None and env is not None:
+        value = env.get_x_argument(as_dictionary=True).get(OFFLINE_DIALECT_FLAG)
+    if value is None:
+        return None
+    chosen = str(value).strip().lower()
+    if chosen not in ("mariadb", "mysql"):
+        raise CommandError(
+            f"alembic-additive: {OFFLINE_DIALECT_FLAG} must be 'mariadb' or 'mysql', "
+            f"not {printable(str(value))!r}"
+        )
+    return chosen
+
+
+def stored_name(operations: AbstractOperations, name: str) -> str:
+    """``name`` as the database stores it.
+
+    PostgreSQL silently truncates identifiers to 63 *bytes* (``max_identifier_length``),
+    cutting at a character boundary; a lookup for the long name would never find the
+    object it created. Other dialects keep (or reject) long names.
+    """
+    dialect = operations.migration_context.dialect
+    return truncated(name, dialect.name, dialect.max_identifier_length)
+
+
+def truncated(name: str, dialect_name: str, limit: int) -> str:
+    if dialect_name != "postgresql":
+        return name
+    raw = name.encode("utf-8")
+    if len(raw) <= limit:
+        return name
+    return raw[:limit].decode("utf-8", errors="ignore")
+
+
+def same_name(operations: AbstractOperations, live: str | None, wanted: str | None) -> bool:
+    if live is None or wanted is None:
+        return False
+    return live == stored_name(operations, wanted)
+
+
+def inspector(operations: AbstractOperations) -> sa.Inspector:
     bind = operations.get_bind()
     # a fresh inspector each time: the schema changes between operations of one revision
     return sa.inspect(bind)
 
 
-def column_exists(operations: Operations, table: str, column: str, schema: str | None) -> bool:
+def column_exists(
+    operations: AbstractOperations, table: str, column: str, schema: str | None
+) -> bool:
     insp = inspector(operations)
     if not insp.has_table(table, schema=schema):
         return False
-    return any(c["name"] == column for c in insp.get_columns(table, schema=schema))
-
-
-def table_exists(operations: Operations, table: str, schema: str | None) -> bool:
-    return bool(inspector(operations).has_table(table, schema=schema))
-
-
-def index_exists(operations: Operations, name: str, table: str, schema: str | None) -> bool:
-    insp = inspector(operations)
+    table = stored_name(operations, table)
     if not insp.has_table(table, schema=schema):
         return False
-    return any(ix["name"] == name for ix in insp.get_indexes(table, schema=schema))
+    return any(
+        same_name(operations, c["name"], column) for c in insp.get_columns(table, schema=schema)
+    )
+
+
+def table_exists(operations: AbstractOperations, table: str, schema: str | None) -> bool:
+    return bool(inspector(operations).has_table(stored_name(operations, table), schema=schema))
+
+
+def live_index(
+    operations: AbstractOperations, name: str, table: str, schema: str | None
+) -> dict[str, Any] | None:
+    """The reflected index called ``name`` (as stored) on ``table``, or None."""
+    insp = inspector(operations)
+    table = stored_name(operations, table)
+    if not insp.has_table(table, schema=schema):
+        return None
+    for ix in insp.get_indexes(table, schema=schema):
+        if same_name(operations, ix["name"], name):
+            return dict(ix)
+    return None
+
+
+def index_exists(operations: AbstractOperations, name: str, table: str, schema: str | None) -> bool:
+    return live_index(operations, name, table, schema) is not None
 
 
 def count(
@@ -100,8 +191,10 @@ def count(
     server default an upgrade filled in, compared exactly in ``column_type``: see
     :mod:`._exact`): one SELECT, identifiers quoted by SQLAlchemy, a literal default passed as
     a bound parameter."""
+    if column:
+        column = stored_name(operations, column)
     cols: list[Any] = [sa.column(column)] if column else []
-    t = sa.table(table, *cols, schema=schema)
+    t = sa.table(stored_name(operations, table), *cols, schema=schema)
     stmt = sa.select(sa.func.count(t.c[column]) if column else sa.func.count()).select_from(t)
     if column and unless_equal is not None:
         dialect = operations.migration_context.dialect

@@ -3,7 +3,8 @@
 PostgreSQL and MariaDB have ``ADD COLUMN IF NOT EXISTS``; SQLite and MySQL do not, so the
 implementation looks at the live table first on every dialect (which also skips the foreign
 keys Alembic would add after the column) and uses the native clause where there is one, so
-two concurrent runs on PostgreSQL cannot both add it.
+two concurrent runs on PostgreSQL cannot both add it. A column it adds is recorded in the
+ledger (:mod:`.ledger`), so the downgrade drops only a column this upgrade added.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op_text
 from alembic.operations import Operations, ops
+from alembic.util import CommandError
 
-from . import _exact, _support
+from ..sqlite.rebuild import TableChange, needs_rebuild_to_add, rebuild_table
+from . import _exact, _support, ledger
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -70,6 +73,7 @@ class AddColumnIfNotExistsOp(ops.AddColumnOp):
             schema=self.schema,
             default=_exact.filled_default(self.column),
             column=self.column,
+            only_if_created=True,
         )
 
 
@@ -81,6 +85,25 @@ def add_column_if_not_exists(operations: Operations, operation: AddColumnIfNotEx
         operations, operation.table_name, operation.column.name, operation.schema
     ):
         log.info("Column %s exists; skipping add", name)
+        return
+    if not _support.offline(operations):
+        ledger.record(
+            operations, ledger.COLUMN, operation.table_name, operation.schema, operation.column.name
+        )
+    if family == "sqlite" and needs_rebuild_to_add(operation.column):
+        # SQLite's ADD COLUMN refuses expression defaults and STORED generated columns:
+        # add it through SQLite's own rebuild procedure (what batch mode would have done)
+        if _support.offline(operations):
+            raise CommandError(
+                f"alembic-additive: adding {name} on SQLite rebuilds the table from its "
+                "stored definition, which --sql mode cannot read; run the upgrade online"
+            )
+        rebuild_table(
+            operations.get_bind(),
+            operation.table_name,
+            operation.schema,
+            TableChange(add=[operation.column]),
+        )
         return
     if _support.offline(operations) and family not in _NATIVE:
         log.warning(

@@ -1,7 +1,13 @@
 """``op.create_index_if_not_exists``: CREATE INDEX that is a no-op when the index exists.
 
-PostgreSQL, SQLite and MariaDB have ``CREATE INDEX IF NOT EXISTS``; MySQL does not, so
-there the live table is checked first.
+Online, the live table is checked first on every dialect (by the name as the database stores
+it: PostgreSQL truncates to 63 bytes), because the downgrade must know whether this upgrade
+created the index: only then is it recorded in the ledger (:mod:`.ledger`), and only then
+does the downgrade's ``drop_index_if_exists(..., only_if_created=True)`` drop it. PostgreSQL,
+SQLite and MariaDB also get the native ``CREATE INDEX IF NOT EXISTS`` (two concurrent runs,
+and offline SQL). An index declared in the models by name only (``sa.Index("name")``, its
+columns defined elsewhere) has no column list to create: it is never rendered as
+``CREATE INDEX ... ()``, only checked for.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op_text
 from alembic.operations import Operations, ops
 
-from . import _support
+from . import _support, ledger
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -52,15 +58,34 @@ class CreateIndexIfNotExistsOp(ops.CreateIndexOp):
         from .drop_index import DropIndexIfExistsOp
 
         return DropIndexIfExistsOp(
-            self.index_name, self.table_name, schema=self.schema, create_op=self
+            self.index_name,
+            self.table_name,
+            schema=self.schema,
+            create_op=self,
+            only_if_created=True,
         )
 
 
 @Operations.implementation_for(CreateIndexIfNotExistsOp)
 def create_index_if_not_exists(operations: Operations, operation: CreateIndexIfNotExistsOp) -> None:
     family = _support.dialect_family(operations)
+    name = operation.index_name
+    if not operation.columns:
+        # sa.Index("name") in a model: the columns come from elsewhere; never "ON t ()"
+        if (
+            _support.offline(operations)
+            or not name
+            or not _support.index_exists(operations, name, operation.table_name, operation.schema)
+        ):
+            log.warning(
+                "Index %s on %s is declared without columns; create it where its columns "
+                "are defined",
+                name,
+                _support.qualified(operation.table_name, operation.schema),
+            )
+        return
     plain = ops.CreateIndexOp(
-        operation.index_name,
+        name,
         operation.table_name,
         operation.columns,
         schema=operation.schema,
@@ -68,17 +93,11 @@ def create_index_if_not_exists(operations: Operations, operation: CreateIndexIfN
         if_not_exists=True if family in _NATIVE else None,
         **operation.kw,
     )
-    # without a native IF NOT EXISTS (MySQL), look at the live table first
-    must_look = family not in _NATIVE and not _support.offline(operations)
-    if (
-        must_look
-        and operation.index_name
-        and _support.index_exists(
-            operations, operation.index_name, operation.table_name, operation.schema
-        )
-    ):
-        log.info("Index %s exists; skipping", operation.index_name)
-        return
+    if not _support.offline(operations) and name:
+        if _support.index_exists(operations, name, operation.table_name, operation.schema):
+            log.info("Index %s exists; skipping", name)
+            return
+        ledger.record(operations, ledger.INDEX, operation.table_name, operation.schema, name)
     operations.invoke(plain)
 
 
@@ -90,6 +109,12 @@ def render_create_index_if_not_exists(
     plain = ops.CreateIndexOp.__new__(ops.CreateIndexOp)
     plain.__dict__.update(op.__dict__)
     plain.if_not_exists = None
-    return render_op_text(autogen_context, plain).replace(
+    text = render_op_text(autogen_context, plain).replace(
         "create_index(", "create_index_if_not_exists(", 1
     )
+    if not op.columns:
+        return (
+            "# alembic-additive: the model declares this index by name only (no columns): it "
+            f"is not created here\n# {text}"
+        )
+    return text

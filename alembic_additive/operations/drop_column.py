@@ -3,7 +3,9 @@
 It drops the column only while it holds no value. If rows were written since the upgrade it
 refuses with a message naming the column and how many values it holds, unless the user
 forces it with ``-x additive_force=1``. In offline (``--sql``) mode nothing can be counted,
-so it refuses unless forced.
+so it refuses unless forced. Rendered with ``only_if_created=True`` (the downgrade of
+``add_column_if_not_exists``), it drops only a column the ledger (:mod:`.ledger`) says the
+upgrade added: a column that was there before the upgrade is kept.
 
 What the upgrade itself produced is not data: values equal to the server default it filled
 in (a literal, or an expression such as ``sa.false()``, compared exactly, see
@@ -21,7 +23,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import Operations, ops
 
-from . import _exact, _support
+from . import _exact, _support, ledger
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -38,7 +40,10 @@ class DropColumnIfEmptyOp(ops.MigrateOperation):
         schema: str | None = None,
         default: _exact.Default | None = None,
         column: sa.Column[Any] | None = None,
+        only_if_created: bool = False,
     ) -> None:
+        #: drop only a column the upgrade added (the downgrade of add_column_if_not_exists)
+        self.only_if_created = only_if_created
         self.table_name = table_name
         self.column_name = column_name
         self.schema = schema
@@ -56,14 +61,24 @@ class DropColumnIfEmptyOp(ops.MigrateOperation):
         *,
         schema: str | None = None,
         default: _exact.Default | None = None,
+        only_if_created: bool = False,
     ) -> None:
         """Drop a column unless it holds data (or is already gone).
 
         Values equal to ``default`` (the server default the upgrade filled in: a literal
         string, or ``sa.text(...)`` for an expression) do not count as data, nor do the
-        values of a computed column.
+        values of a computed column. With ``only_if_created``, a column the upgrade did not add (it
+        was there before) is kept.
         """
-        operations.invoke(cls(table_name, column_name, schema=schema, default=default))
+        operations.invoke(
+            cls(
+                table_name,
+                column_name,
+                schema=schema,
+                default=default,
+                only_if_created=only_if_created,
+            )
+        )
 
     def reverse(self) -> ops.MigrateOperation:
         from .add_column import AddColumnIfNotExistsOp
@@ -87,6 +102,19 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
                 f"pass -x {_support.FORCE_FLAG}=1 to emit the DROP anyway"
             )
     else:
+        if (
+            operation.only_if_created
+            and ledger.recorded(
+                operations,
+                ledger.COLUMN,
+                operation.table_name,
+                operation.schema,
+                operation.column_name,
+            )
+            is None
+        ):
+            log.info("Column %s was not added by the upgrade; kept", name)
+            return
         if not _support.column_exists(
             operations, operation.table_name, operation.column_name, operation.schema
         ):
@@ -114,7 +142,15 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
             )
         if held:
             log.warning("Forced: dropping column %s with %d non-null value(s)", name, held)
-    operations.drop_column(operation.table_name, operation.column_name, schema=operation.schema)
+    operations.drop_column(
+        _support.stored_name(operations, operation.table_name),
+        _support.stored_name(operations, operation.column_name),
+        schema=operation.schema,
+    )
+    if not _support.offline(operations):
+        ledger.forget(
+            operations, ledger.COLUMN, operation.table_name, operation.schema, operation.column_name
+        )
 
 
 @renderers.dispatch_for(DropColumnIfEmptyOp)
@@ -124,6 +160,8 @@ def render_drop_column_if_empty(autogen_context: AutogenContext, op: DropColumnI
     extra = f", schema={op.schema!r}" if op.schema else ""
     if op.default is not None:
         extra += f", default={_exact.render_default(op.default, autogen_context.dialect)}"
+    if op.only_if_created:
+        extra += ", only_if_created=True"
     return f"{prefix}drop_column_if_empty({op.table_name!r}, {op.column_name!r}{extra})"
 
 
@@ -131,7 +169,9 @@ def _live_column(operations: Operations, operation: DropColumnIfEmptyOp) -> dict
     """The reflected live column: its type for the exact comparison, and whether it is
     computed. None when reflection does not list it (then the type is unknown)."""
     insp = _support.inspector(operations)
-    for c in insp.get_columns(operation.table_name, schema=operation.schema):
-        if c["name"] == operation.column_name:
+    table = _support.stored_name(operations, operation.table_name)
+    column = _support.stored_name(operations, operation.column_name)
+    for c in insp.get_columns(table, schema=operation.schema):
+        if c["name"] == column:
             return dict(c)
     return None

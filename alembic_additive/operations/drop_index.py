@@ -1,7 +1,11 @@
-"""``op.drop_index_if_exists``: the downgrade of an added index.
+"""``op.drop_index_if_exists``: drop an index, tolerating it being gone already.
 
-Dropping an index loses no data, so it is not guarded by counts; it only tolerates the index
-being gone already (native ``DROP INDEX IF EXISTS`` where the dialect has it).
+Two uses. A drop kept by configuration (``policy = {"drop-index": "allow"}``) renders as
+``drop_index_if_exists(name, table)``, so the upgrade runs twice. The downgrade of an added
+index renders as ``drop_index_if_exists(name, table, only_if_created=True)``: it drops the
+index only if the ledger (:mod:`.ledger`) says the upgrade created it, so an index that
+existed before the upgrade (its ``create_index_if_not_exists`` was a no-op) survives the
+downgrade. Offline, ``only_if_created`` cannot be checked and refuses unless forced.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import Operations, ops
 
-from . import _support
+from . import _support, ledger
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -31,11 +35,14 @@ class DropIndexIfExistsOp(ops.MigrateOperation):
         *,
         schema: str | None = None,
         create_op: ops.CreateIndexOp | None = None,
+        only_if_created: bool = False,
     ) -> None:
         self.index_name = index_name
         self.table_name = table_name
         self.schema = schema
         self.create_op = create_op
+        #: drop only what the upgrade created (the downgrade of create_index_if_not_exists)
+        self.only_if_created = only_if_created
 
     @classmethod
     def drop_index_if_exists(
@@ -45,9 +52,13 @@ class DropIndexIfExistsOp(ops.MigrateOperation):
         table_name: str,
         *,
         schema: str | None = None,
+        only_if_created: bool = False,
     ) -> None:
-        """Drop an index unless it is already gone."""
-        operations.invoke(cls(index_name, table_name, schema=schema))
+        """Drop an index unless it is already gone (or, with ``only_if_created``, unless the
+        upgrade did not create it)."""
+        operations.invoke(
+            cls(index_name, table_name, schema=schema, only_if_created=only_if_created)
+        )
 
     def reverse(self) -> ops.MigrateOperation:
         from .create_index import CreateIndexIfNotExistsOp
@@ -64,24 +75,57 @@ class DropIndexIfExistsOp(ops.MigrateOperation):
 def drop_index_if_exists(operations: Operations, operation: DropIndexIfExistsOp) -> None:
     if operation.index_name is None:
         raise ValueError("drop_index_if_exists needs an index name")
+    name = _support.qualified(operation.table_name, operation.schema, operation.index_name)
     family = _support.dialect_family(operations)
-    must_look = family not in _NATIVE and not _support.offline(operations)
-    if must_look and not _support.index_exists(
-        operations, operation.index_name, operation.table_name, operation.schema
-    ):
-        log.info("Index %s does not exist; nothing to drop", operation.index_name)
-        return
+    if _support.offline(operations):
+        if operation.only_if_created and not _support.is_forced(operations):
+            raise _support.RefusedDrop(
+                f"alembic-additive: cannot tell in --sql mode whether the upgrade created index "
+                f"{name}; pass -x {_support.FORCE_FLAG}=1 to emit the DROP anyway"
+            )
+    else:
+        if (
+            operation.only_if_created
+            and ledger.recorded(
+                operations,
+                ledger.INDEX,
+                operation.table_name,
+                operation.schema,
+                operation.index_name,
+            )
+            is None
+        ):
+            log.info("Index %s was not created by the upgrade; kept", name)
+            return
+        if not _support.index_exists(
+            operations, operation.index_name, operation.table_name, operation.schema
+        ):
+            log.info("Index %s does not exist; nothing to drop", name)
+            ledger.forget(
+                operations,
+                ledger.INDEX,
+                operation.table_name,
+                operation.schema,
+                operation.index_name,
+            )
+            return
     operations.drop_index(
-        operation.index_name,
-        table_name=operation.table_name,
+        _support.stored_name(operations, operation.index_name),
+        table_name=_support.stored_name(operations, operation.table_name),
         schema=operation.schema,
         if_exists=True if family in _NATIVE else None,
     )
+    if not _support.offline(operations):
+        ledger.forget(
+            operations, ledger.INDEX, operation.table_name, operation.schema, operation.index_name
+        )
 
 
 @renderers.dispatch_for(DropIndexIfExistsOp)
 def render_drop_index_if_exists(autogen_context: AutogenContext, op: DropIndexIfExistsOp) -> str:
     autogen_context.imports.add(_support.IMPORT_LINE)
     prefix = autogen_context.opts.get("alembic_module_prefix") or ""
-    schema = f", schema={op.schema!r}" if op.schema else ""
-    return f"{prefix}drop_index_if_exists({op.index_name!r}, {op.table_name!r}{schema})"
+    extra = f", schema={op.schema!r}" if op.schema else ""
+    if op.only_if_created:
+        extra += ", only_if_created=True"
+    return f"{prefix}drop_index_if_exists({op.index_name!r}, {op.table_name!r}{extra})"
