@@ -296,7 +296,9 @@ class _Run:
                 phase = "snapshot"
                 unchanged: set[TableRef] = set()
                 if tracker is not None and marks is not None:
-                    unchanged = tracker.unchanged(marks, tracker.marks(conn))
+                    now = tracker.marks(conn)
+                    unchanged = tracker.unchanged(marks, now)
+                    values.unattributed(step.revision.revision, tracker.updated(marks, now))
                 after = snap.take(conn, schemas, exclude, before, unchanged)
                 changes, renames = values.compare(step.revision.revision, after)
             if not rollback and conn.in_transaction():

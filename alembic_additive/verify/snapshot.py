@@ -169,6 +169,21 @@ class ChangeTracker:
         return xid, marks
 
     @staticmethod
+    def updated(before: Marks, after: Marks) -> set[TableRef]:
+        """Tables with rows updated or the table rewritten between the two marks (what
+        could have changed existing values); none when a commit happened in between."""
+        if before[0] != after[0]:
+            return set()  # the statistics do not cover the revision: nothing to say
+        old = before[1]
+        found = set()
+        for ref, mark in after[1].items():
+            prev = old.get(ref)
+            # mark: oid, relfilenode, parent, inserted, updated, deleted, columns
+            if prev is None or prev[1] != mark[1] or prev[4] != mark[4]:
+                found.add(ref)
+        return found
+
+    @staticmethod
     def unchanged(before: Marks, after: Marks) -> set[TableRef]:
         """Tables whose counts cannot have changed between the two marks."""
         if before[0] != after[0]:

@@ -13,11 +13,17 @@ before the first statement of a revision that could change them (see :mod:`.prin
   any other action means every column of ``t``;
 * ``DROP TABLE t`` (how SQLite's batch mode replaces a table by its copy), ``INSERT ... ON
   CONFLICT/ON DUPLICATE KEY``, ``REPLACE``, ``MERGE``: every column of ``t``;
+* ``WITH`` whose CTEs update (``WITH u AS (UPDATE ...)``): anything;
 * statements that only add or read (``CREATE``, ``INSERT``, ``SELECT``, ``DELETE``,
   ``TRUNCATE`` — row losses are counted anyway, ``SET``, ``COMMENT``, ``GRANT``...) touch
   nothing;
 * anything else (``DO``, ``CALL``, ``EXECUTE``, a statement sqlglot cannot tokenize) may
   change anything: every column of every table.
+
+Not seen here: values a trigger, an ``ON UPDATE CASCADE`` or a function called from a
+``SELECT`` changes in a table no statement names. On PostgreSQL the runner notices such a
+table afterwards (the transaction's statistics show it updated or rewritten) and says, in a
+note, that its values were not compared.
 
 Only token types and words are read; string literals and quoted names are already separate
 tokens, so a value that looks like SQL is never mistaken for a statement.
@@ -36,7 +42,7 @@ _SQLGLOT_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mys
 _HARMLESS = frozenset(
     {
         "CREATE", "INSERT", "SELECT", "DELETE", "TRUNCATE", "SET", "COMMENT", "GRANT",
-        "REVOKE", "ANALYZE", "VACUUM", "SHOW", "PRAGMA", "WITH", "EXPLAIN", "LOCK", "BEGIN",
+        "REVOKE", "ANALYZE", "VACUUM", "SHOW", "PRAGMA", "EXPLAIN", "LOCK", "BEGIN",
         "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "REINDEX", "CLUSTER", "USE",
         "VALUES", "DESCRIBE", "OPTIMIZE", "RESET", "NOTIFY", "LISTEN", "DEALLOCATE",
         "PREPARE", "FLUSH", "CHECKPOINT", "REFRESH",
@@ -100,6 +106,11 @@ def touched(statement: str, dialect_name: str) -> Touched | None:
                 if target is None:
                     return None
                 result.add(target, ALL)
+        elif first == "WITH":
+            # WITH u AS (UPDATE ...) SELECT ...: a data-modifying CTE is not read here
+            words = {t.text.upper() for t in part if not _is_literal(t)}
+            if words & {"UPDATE", "MERGE", "REPLACE", "CONFLICT", "DUPLICATE"}:
+                return None
         elif first in _HARMLESS or first == ";":
             continue
         else:

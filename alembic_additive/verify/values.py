@@ -46,6 +46,7 @@ class RevisionValues:
         self.note = note
         self.default = connection.dialect.default_schema_name
         self.taken: dict[TableRef, dict[str, fp.ColumnPrints]] = {}
+        self.named: set[TableRef] = set()  # tables a statement named (or every one)
         self.busy = False
         self.by_name: dict[str, list[TableRef]] = {}
         for ref in before.tables:
@@ -72,10 +73,12 @@ class RevisionValues:
         found = touched(statement, self.connection.dialect.name)
         if found is None:
             wanted = {ref: set(state.non_null) for ref, state in self.before.tables.items()}
+            self.named.update(wanted)
         else:
             wanted = {}
             for (schema, name), columns in found.tables.items():
                 for ref in self._refs(schema, name):
+                    self.named.add(ref)
                     present = {c.lower(): c for c in self.before.tables[ref].non_null}
                     if columns is None:
                         wanted.setdefault(ref, set()).update(present.values())
@@ -84,7 +87,10 @@ class RevisionValues:
                             present[c] for c in columns if c in present
                         )
         for ref, columns in wanted.items():
-            missing = [c for c in self.before.tables[ref].non_null if c in columns]
+            # A column without values cannot have one changed (a backfill of a new column
+            # is the common case): nothing to hash.
+            held = self.before.tables[ref].non_null
+            missing = [c for c in held if c in columns and held[c] > 0]
             missing = [c for c in missing if c not in self.taken.get(ref, {})]
             if missing:
                 self._take_before(ref, missing)
@@ -101,23 +107,29 @@ class RevisionValues:
         ]
 
     def _take_before(self, ref: TableRef, columns: list[str]) -> None:
-        if self.before.tables[ref].rows == 0:
-            # Nothing to change; still record it, so a rename of an empty column is not hashed.
-            self.taken.setdefault(ref, {}).update(
-                {c: fp.ColumnPrints(exact=True, keyed={}) for c in columns}
-            )
-            return
-        taken = self._take(ref, columns, "before")
+        taken = self._take(ref, columns, "before", self.before.tables[ref].rows)
         if taken is not None:
             self.taken.setdefault(ref, {}).update(taken)
 
     def _take(
-        self, ref: TableRef, columns: list[str], when: str
+        self, ref: TableRef, columns: list[str], when: str, rows: int
     ) -> dict[str, fp.ColumnPrints] | None:
         self.busy = True
+        # PostgreSQL aborts the whole transaction on an error: a savepoint keeps a failed
+        # fingerprint query from failing the revision.
+        savepoint = (
+            self.connection.begin_nested()
+            if self.connection.dialect.name == "postgresql" and self.connection.in_transaction()
+            else None
+        )
         try:
-            return fp.take(self.connection, ref, columns)
-        except Exception as error:  # never make a revision fail: say what was not checked
+            taken = fp.take(self.connection, ref, columns, rows)
+            if savepoint is not None:
+                savepoint.commit()
+            return taken
+        except Exception as error:
+            if savepoint is not None and savepoint.is_active:
+                savepoint.rollback()  # never make a revision fail: say what was not checked
             log.debug("fingerprints of %s failed: %s", ref, error, exc_info=True)
             self.note(
                 f"values of {ref} not compared: fingerprints {when} the statement failed "
@@ -126,6 +138,19 @@ class RevisionValues:
             return None
         finally:
             self.busy = False
+
+    def unattributed(self, revision: str, written: set[TableRef]) -> None:
+        """Note the tables with values that were updated or rewritten (PostgreSQL's
+        statistics say so) although no statement of the revision named them: a trigger, a
+        cascade, a function. Their values were not fingerprinted, so not compared."""
+        for ref in sorted(written - self.named, key=str):
+            state = self.before.tables.get(ref)
+            if state is not None and any(state.non_null.values()):
+                self.note(
+                    f"values of {ref} not compared in {revision}: it was written by "
+                    "something no statement of the revision names (a trigger, a cascade, "
+                    "a function)"
+                )
 
     def compare(self, revision: str, after: Snapshot) -> tuple[list[Violation], list[Violation]]:
         """(values-changed violations, column-renamed findings) of this revision."""
@@ -150,7 +175,7 @@ class RevisionValues:
             wanted = list(dict.fromkeys(present + candidates))
             if not wanted:
                 continue
-            now = self._take(ref, wanted, "after") if state.rows else {}
+            now = self._take(ref, wanted, "after", state.rows) if state.rows else {}
             if now is None:
                 continue
             for column in present:

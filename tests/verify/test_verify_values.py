@@ -472,3 +472,39 @@ op.execute("INSERT INTO codes (id, code) VALUES (1, 'ab   '), (2, 'abcde')")
         assert padded.scalars().all() == ["ab   |", "abcde|"]
         kind = "SELECT data_type FROM information_schema.columns WHERE table_name = 'codes' AND column_name = 'code'"
         assert conn.execute(sa.text(kind)).scalar() == "character"
+
+
+def test_values_changed_by_a_trigger_are_noted_as_not_compared(
+    tmp_path: Path, db: Database
+) -> None:
+    _only(db, "postgresql")
+    project = new_project(tmp_path, db)
+    project.revision(
+        "r1",
+        None,
+        ITEMS
+        + """
+op.create_table("mirror", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Text))
+op.execute("INSERT INTO mirror (id, v) VALUES (1, 'a'), (2, 'b')")
+op.execute(
+    "CREATE FUNCTION touch_mirror() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN UPDATE mirror SET v = 'overwritten'; RETURN NEW; END $$"
+)
+op.execute(
+    "CREATE TRIGGER items_touch AFTER UPDATE ON items FOR EACH STATEMENT "
+    "EXECUTE FUNCTION touch_mirror()"
+)
+""",
+    )
+    project.revision("r2", "r1", 'op.execute("UPDATE items SET legacy = 11 WHERE id = 1")')
+
+    run = project.cli()
+
+    assert run.code == 1, run
+    assert (
+        run.out.splitlines()[0] == "r2: values-changed items.legacy: 1 of 3 non-null values changed"
+    )
+    assert run.err.splitlines() == [
+        "alembic-additive: note: values of mirror not compared in r2: it was written by "
+        "something no statement of the revision names (a trigger, a cascade, a function)"
+    ]
