@@ -59,6 +59,7 @@ class ColumnPrints:
     keyed: dict[Any, tuple[int, int | None]] | None = None
     bag: Counter[int] | None = None
     buckets: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    rows: int = 0  # with ``bag``: the table's rows (a table without key is one bucket)
 
     def non_null(self) -> int:
         if self.keyed is not None:
@@ -71,6 +72,9 @@ class ColumnPrints:
         if not self.exact:
             return self.buckets
         out: dict[int, list[int]] = {}
+        if self.bag is not None:
+            total = sum(fp * n for fp, n in self.bag.items()) & _MASK
+            return {0: (self.rows, sum(self.bag.values()), total)} if self.rows else {}
         if self.keyed is not None:
             for bucket, fp in self.keyed.values():
                 acc = out.setdefault(bucket, [0, 0, 0])
@@ -128,9 +132,13 @@ def same_values(before: ColumnPrints, after: ColumnPrints) -> bool:
 
 
 def take(
-    connection: sa.Connection, ref: TableRef, columns: Sequence[str]
+    connection: sa.Connection, ref: TableRef, columns: Sequence[str], rows_hint: int = 0
 ) -> dict[str, ColumnPrints]:
-    """Fingerprints of ``columns`` of ``ref`` as they are now (one or two queries)."""
+    """Fingerprints of ``columns`` of ``ref`` as they are now (one or two queries).
+
+    ``rows_hint``: the table's last known row count; above :data:`EXACT_ROWS` the per-row
+    attempt is skipped and the buckets are summed straight away.
+    """
     inspector = sa.inspect(connection)
     reflected = {
         str(c["name"]): c["type"] for c in inspector.get_columns(ref.name, schema=ref.schema)
@@ -150,12 +158,12 @@ def take(
     if name == "sqlite":
         return _take_in_python(connection, table, pk, names)
     if name == "postgresql":
-        dialect: _Sql = _Postgres()
+        dialect: _Sql = _Postgres(reflected)
     elif name in ("mysql", "mariadb"):
         dialect = _MySql(reflected)
     else:
         return _take_in_python(connection, table, pk, names)
-    return _take_in_database(connection, table, pk, names, dialect)
+    return _take_in_database(connection, table, pk, names, dialect, rows_hint > EXACT_ROWS)
 
 
 class _Sql:
@@ -190,23 +198,17 @@ class _Postgres(_Sql):
     def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.func.hashtextextended(value, key)
 
+    def __init__(self, types: dict[str, Any]) -> None:
+        self.types = types  # reflected just before: the types the query runs against
+
     def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
-        # Decided per row from the column's type at that moment, so a statement earlier in
-        # the revision that changed the type cannot make the query fail.
-        is_numeric = sa.func.pg_typeof(column) == sa.cast(sa.literal("numeric"), _RegType())
-        as_numeric = sa.cast(sa.cast(column, sa.Text), sa.Numeric)
-        return sa.case(
-            (column.is_(None), sa.null()),
-            (is_numeric, sa.cast(sa.func.trim_scale(as_numeric), sa.Text)),
-            else_=sa.func.concat(column),  # the output function: CHAR keeps its padding
-        )
-
-
-class _RegType(sa.types.UserDefinedType[Any]):
-    cache_ok = True
-
-    def get_col_spec(self, **kw: Any) -> str:
-        return "regtype"
+        type_ = self.types.get(name)
+        if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
+            return sa.cast(sa.func.trim_scale(column), sa.Text)  # 1.50 = 1.5000
+        if isinstance(type_, sa.CHAR):
+            # CHAR's cast to text drops the padding; its output function keeps it.
+            return sa.case((column.is_(None), sa.null()), else_=sa.func.concat(column))
+        return sa.cast(column, sa.Text)  # the output function of every other type
 
 
 class _MySql(_Sql):
@@ -275,6 +277,7 @@ def _take_in_database(
     pk: Sequence[str],
     names: Sequence[str],
     sql: _Sql,
+    large: bool,
 ) -> dict[str, ColumnPrints]:
     keyed = bool(pk)
     inner = (
@@ -288,11 +291,12 @@ def _take_in_database(
     key = inner.c.k
     bucket = sql.bucket(key, keyed)
     fps = [sql.fingerprint(inner.c[f"v{i}"], key) for i in range(len(names))]
-    rows = connection.execute(
-        sa.select(key, bucket, *fps).select_from(inner).limit(EXACT_ROWS + 1)
-    ).all()
-    if len(rows) <= EXACT_ROWS:
-        return _exact(rows, names, keyed)
+    if not large:
+        rows = connection.execute(
+            sa.select(key, bucket, *fps).select_from(inner).limit(EXACT_ROWS + 1)
+        ).all()
+        if len(rows) <= EXACT_ROWS:
+            return _exact(rows, names, keyed)
     stmt = (
         sa.select(
             bucket.label("b"),
@@ -327,6 +331,7 @@ def _exact(rows: Sequence[Any], names: Sequence[str], keyed: bool) -> dict[str, 
             out[c] = ColumnPrints(
                 exact=True,
                 bag=Counter(int(r[2 + i]) & _MASK for r in rows if r[2 + i] is not None),
+                rows=len(rows),
             )
     return out
 

@@ -400,7 +400,11 @@ def test_large_tables_are_compared_by_key_buckets(
 
     monkeypatch.setattr(prints, "EXACT_ROWS", 1)  # every table counts as large
     project = new_project(tmp_path, db)
-    project.revision("r1", None, ITEMS + RENAME_SOURCE)
+    tags = """
+op.create_table("tags", sa.Column("label", sa.String(20)))
+op.execute("INSERT INTO tags (label) VALUES ('a'), ('a'), ('b')")
+"""
+    project.revision("r1", None, ITEMS + RENAME_SOURCE + tags)
     project.revision(
         "r2",
         "r1",
@@ -409,6 +413,7 @@ op.execute("UPDATE items SET note = 'changed' WHERE id >= 2")
 op.alter_column(
     "jobs", "function_fullname", new_column_name="job_name", existing_type=sa.String(200)
 )
+op.execute("UPDATE tags SET label = 'c' WHERE label = 'b'")
 """,
     )
 
@@ -420,9 +425,10 @@ op.alter_column(
         "r2: values-changed items.note: at least 2 of 3 non-null values changed",
         "r2: values-changed items.note: at least 1 of 3 non-null values changed",  # one bucket
     )
-    assert (
-        lines[1] == "r2: column-renamed jobs.function_fullname → job_name: 2 non-null values kept"
-    )
+    # no primary key: the whole column is one bucket
+    assert lines[1] == "r2: values-changed tags.label: at least 1 of 3 non-null values changed"
+    renamed = "r2: column-renamed jobs.function_fullname → job_name: 2 non-null values kept"
+    assert lines[2] == renamed
 
 
 def test_statement_verify_cannot_read_fingerprints_everything(tmp_path: Path, db: Database) -> None:
