@@ -31,7 +31,7 @@ from alembic_additive.findings import (
     TableRef,
     TypeChange,
 )
-from alembic_additive.options import Options
+from alembic_additive.options import Options, OptionsError
 from alembic_additive.widening import classify
 
 T = TableRef(None, "patients")
@@ -426,11 +426,12 @@ def test_safe_override_is_the_default_verdict() -> None:
         ({"visits.legacy"}, orphan_column("legacy"), False),
         ({"patients"}, orphan_column("legacy"), False),  # a table name does not cover columns
         ({"clinic.patients"}, orphan_table(S), True),
-        ({"patients"}, orphan_table(S), True),
+        # an unqualified name means the default schema only (S is in schema "clinic")
+        ({"patients"}, orphan_table(S), False),
         ({"other.patients"}, orphan_table(S), False),
         ({"clinic.patients"}, orphan_table(T), False),
         ({"clinic.patients.legacy"}, orphan_column("legacy", table=S), True),
-        ({"patients.legacy"}, orphan_column("legacy", table=S), True),
+        ({"patients.legacy"}, orphan_column("legacy", table=S), False),
         ({"other.patients.legacy"}, orphan_column("legacy", table=S), False),
         ({"clinic.patients.legacy"}, orphan_column("legacy", table=T), False),
         ({"clinic.patients.legacy"}, orphan_column("other", table=S), False),
@@ -447,6 +448,22 @@ def test_allow_drop(allow: set[str], finding: Finding, kept: bool) -> None:
         assert d.reason == "allowed by allow_drop"
     else:
         assert d.action is Action.SUPPRESS
+
+
+def test_allow_drop_names_the_default_schema_by_its_name_too() -> None:
+    options = Options(allow_drop=frozenset({"public.patients.legacy"}), default_schema="public")
+    assert options.drop_allowed(None, "patients", "legacy")
+    assert options.drop_allowed("public", "patients", "legacy")
+    assert not options.drop_allowed("clinic", "patients", "legacy")
+
+
+def test_ambiguous_allow_drop_entry_is_refused() -> None:
+    """'clinic.patients' is table patients of schema clinic and column patients of table
+    clinic in the default schema: with both orphans present, the entry is an error."""
+    options = Options(allow_drop=frozenset({"clinic.patients"}), default_schema="public")
+    options.check_allow_drop([("clinic", "patients", None)])  # one meaning: fine
+    with pytest.raises(OptionsError, match=r"allow_drop entry 'clinic\.patients' is ambiguous"):
+        options.check_allow_drop([("clinic", "patients", None), (None, "clinic", "patients")])
 
 
 def test_allow_drop_does_not_cover_indexes_or_constraints() -> None:
