@@ -358,3 +358,33 @@ def test_type_fits_statement_offline_uses_the_recorded_dialect() -> None:
     assert stmt is not None
     sql = str(stmt.compile(compile_kwargs={"literal_binds": True}))
     assert "length(CAST(t.c AS BLOB)) > 10" in sql
+
+
+@pytest.mark.parametrize(
+    ("dialect", "test", "detail", "expected"),
+    [
+        (
+            "sqlite",
+            "sqlite_copy",
+            "cast:NUMERIC",
+            "typeof(CAST(t.c AS NUMERIC)) IN ('integer', 'blob')",
+        ),
+        ("sqlite", "max_length", None, "length(t.c) > 5"),
+        ("postgresql", "padded", None, "char_length(rtrim(CAST(t.c AS TEXT))) < 5"),
+        ("postgresql", "max_bytes", None, "octet_length(t.c) > 5"),
+        ("mysql", "charset", "latin1", "CONVERT(CONVERT(t.c USING latin1) USING utf8mb4)"),
+        ("mysql", "max_bytes", None, "octet_length(t.c) > 5"),
+    ],
+)
+def test_type_fits_compiles_for_offline_sql(
+    dialect: str, test: str, detail: str | None, expected: str
+) -> None:
+    """``--sql`` writes the guard's SELECT with literal values: it must compile that way."""
+    from alembic_additive.checks import LiveSchema
+
+    check = TypeFits(table="t", column="c", test=test, limit=5, detail=detail, dialect=dialect)
+    stmt = check.statement(LiveSchema(None))
+    assert stmt is not None
+    compiler = sa.dialects.registry.load(dialect)()
+    sql = str(stmt.compile(dialect=compiler, compile_kwargs={"literal_binds": True}))
+    assert expected in " ".join(sql.split())
