@@ -16,7 +16,7 @@ data migrations with models declared inside the revision and an ORM session, mul
 raw SQL (backfills, ``CREATE INDEX``, the odd ``DROP``/``DELETE``), dialect branches and
 helpers, ``@contextmanager`` batch helpers, ``def upgrade(op, ...)`` entry points, type
 changes with and without ``existing_type=``, index rebuilds, enum changes, merges. About one
-file in six has a finding.
+file in four has a finding.
 
 What it does: writes the corpus to a temporary folder, then alternates the two commands
 (``--repeat`` times each, best kept) with :func:`subprocess.run`, measuring wall-clock time

@@ -113,6 +113,7 @@ def test_wheel_contents(built: Built) -> None:
     assert "alembic_additive/py.typed" in names
     assert "alembic_additive/plugin.py" in names
     assert "alembic_additive/operations/__init__.py" in names
+    assert "alembic_additive/lint/docs/drop-table.md" in names  # `lint --explain` pages
     assert not [n for n in names if n.startswith(("tests/", "examples/", "benchmarks/"))]
     sections = re.findall(r"^\[([^\]]+)\]\n((?:[^\[\n][^\n]*\n?)*)", entry_points, re.M)
     parsed = {name: body.strip().splitlines() for name, body in sections}
@@ -143,6 +144,9 @@ def test_installed_command_line_runs_from_the_fresh_venv(built: Built) -> None:
         built.work,
     )
     assert Path(where.stdout.strip()).is_relative_to(built.venv), where.stdout
+
+    explain = _run([cli, "lint", "--explain", "drop-table"], built.work, built.work)
+    assert explain.stdout.startswith("# drop-table\n") and "## Severity" in explain.stdout
 
     demo = _run([cli, "demo", "--dir", built.work / "demo"], built.work, built.work)
     assert "Applied it twice (upgrade head, stamp base, upgrade head)" in demo.stdout

@@ -31,6 +31,11 @@ _CREATE_CONSTRAINT = frozenset(
         "create_check_constraint",
         "create_primary_key",
         "create_exclude_constraint",
+        # this package's idempotent forms (what autogenerate writes with the plugin)
+        "create_unique_constraint_if_not_exists",
+        "create_foreign_key_if_not_exists",
+        "create_check_constraint_if_not_exists",
+        "create_primary_key_if_not_exists",
     }
 )
 
@@ -76,7 +81,7 @@ def _op_creates(event: OpCall) -> list[tuple[str, str]]:
     if method in ("create_table", "create_table_if_not_exists"):
         table = event.table_name
         return [("table", normalise(table))] if table else []
-    if method in ("create_index", "create_index_if_not_exists"):
+    if method in ("create_index", "create_index_if_not_exists", "replace_index_if_changed"):
         name = event.name_of(0, "index_name")
         return [("index", normalise(name))] if name else []
     if method in _CREATE_CONSTRAINT:

@@ -193,9 +193,7 @@ def test_rule_docs_from_the_installed_package(
     assert "--list-rules" in help_text
     code, out, _ = _run(["--list-rules"], tmp_path, monkeypatch)
     assert code == 0
-    assert out.splitlines()[0].split() == ["drop-table", "error", "Dropping", "a", "table"] + (
-        out.splitlines()[0].split()[5:]
-    )
+    assert out.splitlines()[0].split()[:3] == ["drop-table", "error", "Dropping"]
     assert any(line.split()[:2] == ["drop-index", "warning"] for line in out.splitlines())
     code, out, _ = _run(["--explain", "drop-index"], tmp_path, monkeypatch)
     assert code == 0 and out.startswith("# drop-index\n") and "## Severity" in out

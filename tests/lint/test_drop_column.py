@@ -219,3 +219,20 @@ def test_ok_column_added_earlier_in_the_same_upgrade(tmp_path: Path) -> None:
         """
     )
     assert found(lint()) == [(12, 5, "drop-column", "users", "email", "error")]
+
+
+def test_err_drops_kept_by_configuration(tmp_path: Path) -> None:
+    """The plugin's own drops written when configuration allows them delete the values as
+    surely as ``drop_column``; ``drop_column_if_empty`` refuses while there are any."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.drop_column_if_exists("users", "fax")
+        op.drop_column_safe("users", "pager", schema="main")
+        op.drop_column_if_empty("users", "telex")
+        """
+    )
+    assert found(lint()) == [
+        (9, 5, "drop-column", "users", "fax", "error"),
+        (10, 5, "drop-column", "users", "pager", "error"),
+    ]

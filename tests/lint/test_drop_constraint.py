@@ -117,3 +117,19 @@ def test_ok_constraint_created_earlier_in_the_same_upgrade(tmp_path: Path) -> No
         """
     )
     assert found(lint()) == []
+
+
+def test_guarded_constraint_operations(tmp_path: Path) -> None:
+    """``drop_constraint_if_exists`` (a drop kept by configuration) is reported;
+    ``drop_constraint_if_created`` (the downgrade of an added constraint) is not, and the
+    plugin's idempotent creates count as re-creating a dropped constraint."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.drop_constraint_if_exists("fk_a", "orders", type_="foreignkey")
+        op.drop_constraint_if_created("uq_b", "orders")
+        op.drop_constraint("uq_c", "orders", type_="unique")
+        op.create_unique_constraint_if_not_exists("uq_c", "orders", ["c", "d"])
+        """
+    )
+    assert found(lint()) == [(9, 5, "drop-constraint", "orders", "fk_a", "warning")]

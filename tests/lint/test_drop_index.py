@@ -148,3 +148,34 @@ def test_err_index_dropped_in_downgrade_but_created_in_upgrade(tmp_path: Path) -
         """
     )
     assert found(lint(include_downgrade=True)) == [(13, 5, "drop-index", "a", "ix_a", "warning")]
+
+
+def test_err_drops_inside_a_helper_context_manager(tmp_path: Path) -> None:
+    """The helper yields the batch of ``op.batch_alter_table(name)``: the index drops in
+    that branch are found, named, and on the helper's argument's table."""
+    write, lint = project(tmp_path)
+    write(
+        """
+        import contextlib
+
+
+        @contextlib.contextmanager
+        def _with_batch(name):
+            with op.batch_alter_table(name) as batch:
+                yield batch
+
+
+        def upgrade():
+            if op.get_bind().dialect.name == "sqlite":
+                with _with_batch("dag_run") as batch_op:
+                    batch_op.drop_index("idx_dag_run_state")
+                    batch_op.drop_index(batch_op.f("ix_dag_run_queued_at"))
+            else:
+                op.drop_index("idx_dag_run_state", table_name="dag_run")
+        """
+    )
+    assert found(lint()) == [
+        (20, 13, "drop-index", "dag_run", "idx_dag_run_state", "warning"),
+        (21, 13, "drop-index", "dag_run", "ix_dag_run_queued_at", "warning"),
+        (23, 9, "drop-index", "dag_run", "idx_dag_run_state", "warning"),
+    ]

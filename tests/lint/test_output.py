@@ -217,3 +217,10 @@ def test_every_rule_page_states_its_severity_and_what_is_not_a_loss() -> None:
         assert f"## Severity\n\n**{rule.severity}**" in text, rule.id
         if rule.id.startswith("drop-") or rule.id in ("destructive-sql", "set-not-null"):
             assert "## Not reported" in text, rule.id
+
+
+def test_every_rule_says_which_events_it_looks_at() -> None:
+    """The engine asks a rule only about the events it declares: a rule declaring none
+    would silently never report anything."""
+    for rule in RULES:
+        assert rule.methods or rule.sql or rule.comments, rule.id

@@ -1,6 +1,8 @@
 """``drop-column`` (error): ``op.drop_column`` deletes a column and every value in it.
 
 Also breaks the release still running during a deploy, which keeps selecting the column.
+``op.drop_column_if_exists`` / ``op.drop_column_safe`` (drops kept by configuration) are
+reported too; ``op.drop_column_if_empty`` is not.
 Not reported: a column the same upgrade added before dropping it.
 """
 
@@ -11,9 +13,13 @@ from collections.abc import Iterator
 from ..lifecycle import drop_key
 from ..model import Event, Hit, OpCall, Rule
 
+#: ``drop_column``, and this package's drops kept by configuration (``allow_drop``): they
+#: delete the values as surely. ``drop_column_if_empty`` refuses while there are any.
+METHODS = frozenset({"drop_column", "drop_column_if_exists", "drop_column_safe"})
+
 
 def check(event: Event) -> Iterator[Hit]:
-    if isinstance(event, OpCall) and event.method == "drop_column":
+    if isinstance(event, OpCall) and event.method in METHODS:
         position = 0 if event.batch else 1
         yield Hit(
             f"`{event.call_text}` deletes column `{event.table}.{event.column}` "
@@ -33,6 +39,6 @@ RULE = Rule(
         "`alembic-additive cleanup`"
     ),
     check=check,
-    methods=frozenset({"drop_column"}),
+    methods=METHODS,
     severity="error",
 )

@@ -13,9 +13,13 @@ from collections.abc import Iterator
 from ..lifecycle import drop_key
 from ..model import Event, Hit, OpCall, Rule
 
+#: ``drop_constraint`` and the if-exists drop kept by configuration; the downgrade of an
+#: added constraint (``drop_constraint_if_created``) is not a finding.
+METHODS = frozenset({"drop_constraint", "drop_constraint_if_exists"})
+
 
 def check(event: Event) -> Iterator[Hit]:
-    if isinstance(event, OpCall) and event.method == "drop_constraint":
+    if isinstance(event, OpCall) and event.method in METHODS:
         name = event.shown(0, "constraint_name")
         table = event.table if event.batch else event.shown(1, "table_name")
         yield Hit(
@@ -35,6 +39,6 @@ RULE = Rule(
         "in a later release"
     ),
     check=check,
-    methods=frozenset({"drop_constraint"}),
+    methods=METHODS,
     severity="warning",
 )
