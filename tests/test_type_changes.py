@@ -287,6 +287,10 @@ def test_postgresql_char_without_padding_is_kept_and_reproved(
         len(upgrade) - len(statements(upgrade))
     )
 
+    offline = alembic(project, "upgrade", "head", "--sql").stdout
+    assert "DO $alembic_additive$" in offline
+    assert "char_length(rtrim(CAST(codes.code AS TEXT))) < 5" in " ".join(offline.split())
+
     with db.engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO codes VALUES (3, 'ab')"))
     before = dump(db.engine)
