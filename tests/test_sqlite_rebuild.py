@@ -441,6 +441,15 @@ def test_parent_rebuild_keeps_cascade_children(tmp_path: Path, batch: bool, fk: 
     assert "name VARCHAR(100)" in table_sql(engine, "users")
     assert_healthy(engine)
     assert alembic(folder, "check").returncode == 0
+    # the downgrade rebuilds too (NOT NULL relaxed, the wider type kept), children kept
+    alembic(folder, "downgrade", "base")
+    after = dump(engine)
+    assert {t: after[t] for t in before} == before
+    assert "name VARCHAR(100)" in table_sql(engine, "users")
+    assert "id INTEGER PRIMARY KEY" in table_sql(engine, "users")
+    assert_healthy(engine)
+    alembic(folder, "upgrade", "head")
+    assert alembic(folder, "check").returncode == 0
 
 
 def test_hostile_identifiers(tmp_path: Path) -> None:
