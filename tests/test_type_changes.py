@@ -199,6 +199,84 @@ def test_mariadb_widening_keeps_the_column_charset(
     assert_check_clean(project)
 
 
+LATIN1_MODELS = """import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+metadata = sa.MetaData()
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", mysql.VARCHAR(100, charset="latin1", collation="latin1_bin")),
+)
+"""
+
+
+def test_mariadb_charset_conversion_is_measured(make_database: Any, tmp_path: Path) -> None:
+    """The model names latin1 for a utf8mb4 column: '山田太郎' cannot be converted, so the
+    change is suppressed with a count; once only convertible values are left it is kept,
+    and a value written after the revision makes the upgrade refuse (``sql_mode=''``, where
+    MariaDB would otherwise store '????')."""
+    db: Database = make_database("mysql")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE people (id INTEGER PRIMARY KEY, "
+                "name VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin) CHARACTER SET latin1"
+            )
+        )
+        conn.execute(sa.text("INSERT INTO people VALUES (1, '山田太郎'), (2, 'José')"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, LATIN1_MODELS)
+    set_session_sql_mode(project, "")
+    before = dump(db.engine)
+
+    alembic(project, "revision", "--autogenerate", "-m", "latin1")
+    upgrade = upgrade_of(project)
+    assert "alter_column" not in statements(upgrade)
+    line = next(x for x in upgrade.splitlines() if "people.name type" in x)
+    assert "converts utf8mb4 to latin1" in line and "1 value(s) would change" in line, line
+    alembic(project, "upgrade", "head")
+    assert_preserved(before, dump(db.engine))
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM people WHERE id = 1"))
+    alembic(project, "stamp", "base")
+    for revision in (project / "migrations" / "versions").glob("*.py"):
+        revision.unlink()
+    alembic(project, "revision", "--autogenerate", "-m", "latin1 again")
+    upgrade = upgrade_of(project)
+    assert "alter_column" in statements(upgrade)
+    assert "'test': 'charset'" in upgrade and "'detail': 'latin1'" in upgrade
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO people VALUES (3, '山田太郎')"))
+    drifted = dump(db.engine)
+    refused = alembic(project, "upgrade", "head", check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "people.name: 1 value(s) with characters the new character set cannot hold" in output
+    assert without_version_table(dump(db.engine)) == without_version_table(drifted)
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM people WHERE id = 3"))
+    fixed = dump(db.engine)
+    alembic(project, "upgrade", "head")
+    assert_preserved(without_version_table(fixed), dump(db.engine))
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT name FROM people")).scalar_one() == "José"
+        assert (
+            conn.execute(
+                sa.text(
+                    "SELECT character_set_name FROM information_schema.columns WHERE "
+                    "table_schema = DATABASE() AND table_name = 'people' AND column_name = 'name'"
+                )
+            ).scalar_one()
+            == "latin1"
+        )
+
+
 FLOAT_MODELS = """import sqlalchemy as sa
 
 metadata = sa.MetaData()
