@@ -11,7 +11,8 @@ drop-table             suppress; report the table with its row count
 drop-column            suppress; report non-null and row counts, suggest model code
 drop-index             suppress; report
 drop-constraint        suppress; report
-alter-column-type      keep when provably widening; else suppress, report values not fitting
+alter-column-type      keep when provably widening, or measured with no value that would
+                       change (re-checked at upgrade); else suppress, report values not fitting
 set-not-null           keep when the column measurably has no NULL; else suppress
 add-column             if-not-exists; NOT NULL without default on a non-empty table → nullable
 create-table           if-not-exists
@@ -42,6 +43,7 @@ from .findings import (
     KeptCreateTable,
     KeptForeignKey,
     KeptNotNull,
+    KeptTypeChange,
     KeptUnique,
     Measurements,
     MissingColumn,
@@ -60,6 +62,7 @@ from .findings import (
     format_count,
 )
 from .options import Options, action_for_override
+from .types.guard_check import type_fits
 
 
 def decide(findings: Findings, measurements: Measurements, options: Options) -> Verdict:
@@ -75,8 +78,10 @@ def needs_counts(finding: Finding) -> bool:
     every other count only informs the revision's comments and is taken when the revision
     is written, which keeps ``alembic check`` free of table scans it does not need.
     """
-    return isinstance(finding, (NotNullChange, EnumValueRemoval)) or (
-        isinstance(finding, MissingColumn) and finding.needs_backfill
+    return (
+        isinstance(finding, (NotNullChange, EnumValueRemoval))
+        or (isinstance(finding, MissingColumn) and finding.needs_backfill)
+        or (isinstance(finding, TypeChange) and finding.measured)
     )
 
 
@@ -159,6 +164,17 @@ def _type_change(f: Any, m: Measurements) -> Decision:
     if f.widening:
         return Decision(f, Action.KEEP, f.reason)
     counts = m.get(f.table)
+    if f.measured and f.misfit is not None:
+        # no rule proves it, but each value was tested: keep only on an exact 0
+        misfits = counts.misfits.get(f.column)
+        if misfits == 0 and not counts.estimated and not counts.timed_out:
+            return Decision(
+                f,
+                Action.KEEP,
+                f"{f.reason}: no value would change (measured; checked again at upgrade)",
+            )
+        shown = format_count(misfits, counts.estimated, counts.timed_out)
+        return Decision(f, Action.SUPPRESS, f"{f.reason}: {shown} value(s) would change")
     detail = ""
     if f.misfit is not None:
         misfits = counts.misfits.get(f.column)
@@ -178,6 +194,43 @@ def _not_null(f: Any, m: Measurements) -> Decision:
         why = "timed out" if counts.timed_out else "not measured exactly"
         return Decision(f, Action.SUPPRESS, f"cannot prove the column has no NULL ({why})")
     return Decision(f, Action.SUPPRESS, f"{counts.rows - nn} NULL value(s) would violate NOT NULL")
+
+
+def _orphan_view(f: Any, m: Measurements) -> Decision:
+    assert isinstance(f, OrphanView)
+    if not f.materialized:
+        return Decision(f, Action.SUPPRESS, "orphan view; dropping it is left to you")
+    counts = m.get(f.table)
+    rows = format_count(counts.rows, counts.estimated, counts.timed_out)
+    if counts.rows == 0 and not counts.estimated:
+        return Decision(
+            f, Action.SUPPRESS, "orphan materialized view is empty (0 rows); clean up deliberately"
+        )
+    return Decision(f, Action.SUPPRESS, f"orphan materialized view holds {rows} row(s)")
+
+
+def _enum_values(f: Any, m: Measurements) -> Decision:
+    """Removing enum labels is safe only when no row holds one (measured, per column)."""
+    assert isinstance(f, EnumValueRemoval)
+    parts: list[str] = []
+    unknown = used = False
+    for label in f.removed:
+        per_column: list[tuple[str, int | None, str]] = []
+        for table, column, _ in f.columns:
+            counts = m.get(table)
+            n = None if counts.estimated else counts.uses.get((column, label))
+            shown = format_count(n, timed_out=counts.timed_out)
+            per_column.append((f"{table}.{column}", n, shown))
+        known = [n for _, n, _ in per_column if n is not None]
+        unknown = unknown or len(known) < len(per_column)
+        used = used or any(known)
+        total = "unknown" if len(known) < len(per_column) else str(sum(known))
+        detail = ", ".join(f"{where} {shown}" for where, n, shown in sorted(per_column) if n != 0)
+        parts.append(f"{label!r} (used by {total} row(s){': ' + detail if detail else ''})")
+    reason = f"removes {', '.join(parts)}"
+    if not used and not unknown:
+        return Decision(f, Action.KEEP, f"{reason}: no row holds a removed value (measured)")
+    return Decision(f, Action.SUPPRESS, reason)
 
 
 def guards(changes: Sequence[KeptChange]) -> list[Check]:
@@ -233,51 +286,15 @@ def guards(changes: Sequence[KeptChange]) -> list[Check]:
             out.append(
                 CheckHolds(table=t, schema=s, condition=c.condition, name=c.name, added=tuple(new))
             )
+        elif isinstance(c, KeptTypeChange):
+            fits = type_fits(c)  # None when a rule proves every value survives
+            if fits is not None:
+                out.append(fits)
     return list(dict.fromkeys(out))  # one check per condition, first place kept
 
 
 def _fresh(new: dict[str, KeptAddColumn], columns: Sequence[str]) -> tuple[str, ...]:
     return tuple(c for c in columns if c in new)
-
-
-def _orphan_view(f: Any, m: Measurements) -> Decision:
-    assert isinstance(f, OrphanView)
-    if not f.materialized:
-        return Decision(f, Action.SUPPRESS, "orphan view; dropping it is left to you")
-    counts = m.get(f.table)
-    rows = format_count(counts.rows, counts.estimated, counts.timed_out)
-    if counts.rows == 0 and not counts.estimated:
-        return Decision(
-            f, Action.SUPPRESS, "orphan materialized view is empty (0 rows); clean up deliberately"
-        )
-    return Decision(f, Action.SUPPRESS, f"orphan materialized view holds {rows} row(s)")
-
-
-def _enum_values(f: Any, m: Measurements) -> Decision:
-    """Removing enum labels is safe only when no row holds one (measured, per column)."""
-    assert isinstance(f, EnumValueRemoval)
-    parts: list[str] = []
-    unknown = used = False
-    for label in f.removed:
-        per_column: list[tuple[str, int | None, str]] = []
-        for table, column, _ in f.columns:
-            counts = m.get(table)
-            n = None if counts.estimated else counts.uses.get((column, label))
-            shown = format_count(n, timed_out=counts.timed_out)
-            per_column.append((f"{table}.{column}", n, shown))
-        known = [n for _, n, _ in per_column if n is not None]
-        unknown = unknown or len(known) < len(per_column)
-        used = used or any(known)
-        if len(known) < len(per_column):
-            total = "unknown"
-        else:
-            total = str(sum(known))
-        detail = ", ".join(f"{where} {shown}" for where, n, shown in sorted(per_column) if n != 0)
-        parts.append(f"{label!r} (used by {total} row(s){': ' + detail if detail else ''})")
-    reason = f"removes {', '.join(parts)}"
-    if not used and not unknown:
-        return Decision(f, Action.KEEP, f"{reason}: no row holds a removed value (measured)")
-    return Decision(f, Action.SUPPRESS, reason)
 
 
 _DEFAULTS: dict[type[Any], Callable[[Any, Measurements], Decision]] = {

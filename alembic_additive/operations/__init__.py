@@ -7,6 +7,7 @@ operation: the op class with ``reverse()``, its registration, implementation and
 
 from __future__ import annotations
 
+from ..types import guard_check as _type_fits  # noqa: F401  # registers the type-fits check
 from ._support import IMPORT_LINE
 from .add_column import AddColumnIfNotExistsOp
 from .alter_column import WideningAlterColumnOp
