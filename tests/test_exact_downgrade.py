@@ -165,6 +165,38 @@ def test_expression_defaults_filled_by_the_upgrade_are_not_data(
     assert columns(db.engine) == ["id", "qty"]
 
 
+NOW = "    sa.Column('created', sa.DateTime(), nullable=True, server_default=sa.func.now()),\n"
+
+
+def test_time_dependent_default_on_postgresql(make_database: object, tmp_path: Path) -> None:
+    """``server_default=func.now()``: the rows present at upgrade time got the upgrade's
+    time, which PostgreSQL keeps (``attmissingval``): right after the upgrade the downgrade
+    drops the column; a row written since carries its own time and is data."""
+    db: Database = make_database("postgresql")  # type: ignore[operator]
+    upgraded(db, tmp_path, NOW)
+    write(db, "INSERT INTO orders (qty) VALUES (7)")  # its own now(), a later transaction
+    write(db, "INSERT INTO orders (qty, created) VALUES (8, '2001-02-03 04:05:06')")
+    refused(tmp_path, db, "created", 2)
+    write(db, "DELETE FROM orders WHERE qty IN (7, 8)")
+    alembic(tmp_path, "downgrade", "-1")
+    assert columns(db.engine) == ["id", "qty"]
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_time_dependent_default_without_a_record_counts_as_data(
+    make_database: object, tmp_path: Path, dialect: str
+) -> None:
+    """Where the database keeps no record of the upgrade's value (MariaDB; PostgreSQL after
+    a rewrite), a ``now()`` value cannot be told from a written one: the guard refuses, and
+    every value stays."""
+    db: Database = make_database(dialect)  # type: ignore[operator]
+    upgraded(db, tmp_path, NOW)
+    if dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM FULL orders"))  # rewrites the rows: the record goes
+    refused(tmp_path, db, "created", 2)
+
+
 def test_computed_column_is_not_data(db: Database, tmp_path: Path) -> None:
     """A generated column holds nothing but what the database computes: the downgrade
     drops it, and every other value is unchanged."""

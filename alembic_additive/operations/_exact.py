@@ -46,11 +46,19 @@ def differs(
     col: sa.ColumnClause[Any],
     col_type: sa.types.TypeEngine[Any],
     default: Default,
+    filled: str | None = None,
 ) -> sa.ColumnElement[bool]:
-    """True where ``col`` holds a value other than ``default``, compared exactly."""
+    """True where ``col`` holds a value other than ``default``, compared exactly.
+
+    ``filled`` (PostgreSQL) is the text of the value the upgrade's ``ADD COLUMN`` gave the
+    rows present then (:func:`filled_at_upgrade`); values equal to it are not data either.
+    """
     right = default_expression(default)
     if dialect.name == "postgresql":
         left, right = _postgresql(col, col_type, right)
+        if filled is not None:
+            fill = sa.collate(sa.bindparam("filled", filled, type_=sa.Text()), "C")
+            return sa.and_(sa.or_(left != right, right.is_(None)), left != fill)
     elif dialect.name in ("mysql", "mariadb"):
         left, right = _mysql(col, col_type, right)
     elif dialect.name == "sqlite":
@@ -58,6 +66,45 @@ def differs(
     else:
         left = col
     return sa.or_(left != right, right.is_(None))
+
+
+def filled_at_upgrade(
+    connection: sa.Connection, table: str, schema: str | None, column: str
+) -> str | None:
+    """PostgreSQL's own record of what ``ADD COLUMN ... DEFAULT <expression>`` filled in.
+
+    A time-dependent default (``now()``) gives the rows present at upgrade time one value,
+    the upgrade's time, which the downgrade cannot compute again. PostgreSQL 11+ keeps that
+    value in ``pg_attribute.attmissingval`` for as long as those rows are not rewritten;
+    as text (same session, same output format as ``CAST(col AS TEXT)``) it tells the
+    upgrade's values from the ones written since. None elsewhere, or once a rewrite (``VACUUM
+    FULL``, a type change) has dropped the record: every value then counts as data. Names
+    are bound parameters, quoted by the server's ``quote_ident``.
+    """
+    if connection.dialect.name != "postgresql":
+        return None
+    relation = (
+        sa.func.quote_ident(table)
+        if schema is None
+        else sa.func.concat(sa.func.quote_ident(schema), ".", sa.func.quote_ident(table))
+    )
+    attribute = sa.table(
+        "pg_attribute",
+        sa.column("attmissingval"),
+        sa.column("attrelid"),
+        sa.column("attname"),
+        sa.column("atthasmissing"),
+        sa.column("attisdropped"),
+        schema="pg_catalog",
+    )
+    stmt = sa.select(sa.func.array_to_string(attribute.c.attmissingval, "")).where(
+        attribute.c.attrelid == sa.func.to_regclass(relation),
+        attribute.c.attname == column,
+        attribute.c.atthasmissing.is_(True),
+        attribute.c.attisdropped.is_(False),
+    )
+    value = connection.execute(stmt).scalar()
+    return None if value is None else str(value)
 
 
 def _known(col_type: sa.types.TypeEngine[Any]) -> bool:

@@ -186,6 +186,7 @@ def count(
     column: str | None,
     unless_equal: _exact.Default | None = None,
     column_type: sa.types.TypeEngine[Any] | None = None,
+    filled: str | None = None,
 ) -> int:
     """Rows in ``table``, or non-null values of ``column`` (other than ``unless_equal``, the
     server default an upgrade filled in, compared exactly in ``column_type``: see
@@ -199,7 +200,7 @@ def count(
     if column and unless_equal is not None:
         dialect = operations.migration_context.dialect
         col_type = column_type if column_type is not None else sa.types.NullType()
-        stmt = stmt.where(_exact.differs(dialect, t.c[column], col_type, unless_equal))
+        stmt = stmt.where(_exact.differs(dialect, t.c[column], col_type, unless_equal, filled))
     value = operations.get_bind().execute(stmt).scalar()
     return int(value or 0)
 

@@ -125,6 +125,14 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
             log.info("Column %s is computed: it holds no data of its own", name)
             held = 0
         else:
+            filled = None
+            if operation.default is not None and not isinstance(operation.default, str):
+                filled = _exact.filled_at_upgrade(
+                    operations.get_bind(),
+                    _support.stored_name(operations, operation.table_name),
+                    operation.schema,
+                    _support.stored_name(operations, operation.column_name),
+                )
             held = _support.count(
                 operations,
                 operation.table_name,
@@ -132,6 +140,7 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
                 operation.column_name,
                 operation.default,
                 live["type"] if live is not None else None,
+                filled,
             )
         if held and not forced:
             other = " other than its default" if operation.default is not None else ""
