@@ -388,3 +388,19 @@ def test_type_fits_compiles_for_offline_sql(
     compiler = sa.dialects.registry.load(dialect)()
     sql = str(stmt.compile(dialect=compiler, compile_kwargs={"literal_binds": True}))
     assert expected in " ".join(sql.split())
+
+
+def test_type_fits_on_another_dialect_is_skipped(make_database: Any) -> None:
+    """A SQLite copy test means nothing on PostgreSQL (there is no typeof()): not counted."""
+    from alembic_additive.checks import LiveSchema
+
+    db: Database = make_database("postgresql")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (c integer)"))
+    check = TypeFits(
+        table="t", column="c", test="sqlite_copy", detail="cast:NUMERIC", dialect="sqlite"
+    )
+    portable = TypeFits(table="t", column="c", test="int_range", limit=9, low=0, dialect="sqlite")
+    with db.engine.connect() as conn:
+        assert check.statement(LiveSchema(conn)) is None
+        assert portable.violations(conn) == 0
