@@ -595,3 +595,47 @@ def test_killed_mid_rebuild_leaves_the_original(tmp_path: Path, point: str) -> N
     assert_same_objects(objects_before, objects(engine))
     assert "name VARCHAR(100)" in table_sql(engine, "users")
     assert_healthy(engine)
+
+
+def test_rowids_sequence_and_table_options_survive(tmp_path: Path) -> None:
+    """Rowids of a table without an alias stay (an FTS index or an app may store them), the
+    AUTOINCREMENT high-water mark stays (ids of deleted rows never come back), WITHOUT ROWID
+    and STRICT tables keep their options."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    build(
+        engine,
+        [
+            "CREATE TABLE notes (body VARCHAR(10), tag TEXT)",
+            "INSERT INTO notes (rowid, body, tag) VALUES (10, 'a', 'x'), (20, 'b', NULL)",
+            "CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, v VARCHAR(10))",
+            "INSERT INTO seq (id, v) VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+            "DELETE FROM seq WHERE id = 3",
+            "CREATE TABLE kv (k TEXT PRIMARY KEY, v VARCHAR(10)) WITHOUT ROWID",
+            "INSERT INTO kv VALUES ('a', '1'), ('b', NULL)",
+            "CREATE TABLE st (id INTEGER PRIMARY KEY, v TEXT) STRICT",
+            "INSERT INTO st VALUES (1, 'x'), (2, NULL)",
+        ],
+    )
+    folder = project(tmp_path / "p", engine, MODELS, batch=False, fk=True)
+    write_revision(
+        folder,
+        'op.alter_column_safe("notes", "body", type_=sa.String(50))',
+        'op.alter_column_safe("seq", "v", type_=sa.String(50))',
+        'op.alter_column_safe("kv", "v", type_=sa.String(50))',
+        'op.alter_column_safe("st", "v", nullable=True, server_default="-")',
+    )
+    before = dump(engine)
+    with engine.connect() as conn:
+        rowids = conn.exec_driver_sql("SELECT rowid, body FROM notes ORDER BY rowid").all()
+    alembic(folder, "upgrade", "head")
+    assert {t: s for t, s in dump(engine).items() if t in before} == before
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT rowid, body FROM notes ORDER BY rowid").all() == rowids
+        conn.exec_driver_sql("INSERT INTO seq (v) VALUES ('d')")
+        assert conn.exec_driver_sql("SELECT max(id) FROM seq").scalar() == 4  # not 3
+        conn.rollback()
+    assert table_sql(engine, "kv").endswith("WITHOUT ROWID")
+    assert table_sql(engine, "st").endswith("STRICT")
+    assert "v TEXT DEFAULT '-'" in table_sql(engine, "st")
+    assert "VARCHAR(50)" in table_sql(engine, "seq") and "AUTOINCREMENT" in table_sql(engine, "seq")
+    assert_healthy(engine)

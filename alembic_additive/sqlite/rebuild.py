@@ -161,9 +161,8 @@ def default_sql(dialect: sa.Dialect, change: ColumnChange) -> str | None:
         return None
     if not isinstance(value, sa.DefaultClause):
         value = sa.DefaultClause(value)
-    column: sa.Column[Any] = sa.Column(
-        change.name, change.type_ or sa.types.NullType(), server_default=value
-    )
+    # the type does not change how a default is written; it only has to compile
+    column: sa.Column[Any] = sa.Column(change.name, change.type_ or sa.Text(), server_default=value)
     sa.Table("t", sa.MetaData(), column)
     spec = str(sa.schema.CreateColumn(column).compile(dialect=dialect))
     marker = " DEFAULT "
