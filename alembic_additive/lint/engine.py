@@ -46,8 +46,8 @@ def lint_module(
                     line, column = event.line, event.column
                 else:
                     if hit.drops is not None:
-                        lifecycle = lifecycle or Lifecycle.of(events)
-                        if lifecycle.not_a_loss(event.root, index, hit):
+                        lifecycle = lifecycle or Lifecycle.of(events, module.tree)
+                        if lifecycle.not_a_loss(event, index, hit):
                             continue
                     node = event.node
                     lines, starts = _anchor_lines(event)

@@ -18,7 +18,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .model import Event, Hit, OpCall, SqlCall
+from .model import Event, Hit, OpCall, SqlCall, SuppressionComment
 from .sql import created_objects, normalise
 
 #: Kinds whose drop-and-recreate in one upgrade restores what was there.
@@ -45,35 +45,85 @@ Position = tuple[int, int]
 
 @dataclass(frozen=True)
 class Lifecycle:
-    """Every object each entry point creates, with where it is created."""
+    """Every object each entry point creates, with where it is created.
 
-    created: dict[tuple[str, tuple[str, str]], list[Position]]
+    Only creations that certainly run before (or after) the drop count: the create call in
+    the same function as the drop and not inside a branch, loop or ``try`` (``if not
+    exists: op.create_table("x")`` followed by ``op.drop_table("x")`` drops a pre-existing
+    ``x`` on some databases), and SQL that is one string, not one of several candidates.
+    """
+
+    created: dict[tuple[str, tuple[str, str]], list[tuple[Position, str]]]
+    places: dict[int, tuple[str, bool]]
 
     @classmethod
-    def of(cls, events: Sequence[Event]) -> Lifecycle:
-        created: dict[tuple[str, tuple[str, str]], list[Position]] = {}
+    def of(cls, events: Sequence[Event], tree: ast.Module) -> Lifecycle:
+        places = _places(tree)
+        created: dict[tuple[str, tuple[str, str]], list[tuple[Position, str]]] = {}
         for index, event in enumerate(events):
+            if isinstance(event, SuppressionComment):
+                continue
+            function, conditional = places.get(id(event.node), ("", True))
+            if conditional:
+                continue
             if isinstance(event, OpCall):
                 for key in _op_creates(event):
-                    created.setdefault((event.root, key), []).append((index, 0))
-            elif isinstance(event, SqlCall):
-                for sql in event.candidates:
-                    for made in created_objects(sql):
-                        created.setdefault((event.root, made.key), []).append((index, made.offset))
-        return cls(created)
+                    created.setdefault((event.root, key), []).append(((index, 0), function))
+            elif isinstance(event, SqlCall) and len(event.candidates) == 1:
+                for made in created_objects(event.candidates[0]):
+                    entry = ((index, made.offset), function)
+                    created.setdefault((event.root, made.key), []).append(entry)
+        return cls(created, places)
 
-    def not_a_loss(self, root: str, index: int, hit: Hit) -> bool:
-        """Is the drop ``hit`` of the event at ``index`` of an object this upgrade created
-        before it, or re-creates after it (indexes and constraints only)?"""
-        if hit.drops is None:
+    def not_a_loss(self, event: Event, index: int, hit: Hit) -> bool:
+        """Is the drop ``hit`` of ``event`` (at ``index`` in run order) of an object this
+        upgrade created before it, or re-creates after it (indexes and constraints only)?"""
+        if hit.drops is None or isinstance(event, SuppressionComment):
             return False
-        positions = self.created.get((root, hit.drops))
-        if not positions:
+        entries = self.created.get((event.root, hit.drops))
+        if not entries:
             return False
+        function = self.places.get(id(event.node), ("", True))[0]
+        positions = [position for position, where in entries if where == function]
         here = (index, hit.offset)
         if any(p < here for p in positions):
             return True
         return hit.drops[0] in RECREATABLE and any(p > here for p in positions)
+
+
+#: Constructs whose body may run or not (or more than once): a creation inside one is not
+#: certain to have happened before a drop.
+_BRANCHING: tuple[type[ast.AST], ...] = (
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.IfExp,
+    ast.BoolOp,
+    ast.Match,
+    *[t for t in (getattr(ast, "TryStar", None),) if isinstance(t, type)],
+)
+
+
+def _places(tree: ast.Module) -> dict[int, tuple[str, bool]]:
+    """For every call: the module-level function it is in, and whether it is conditional
+    (under a branch, a loop, a ``try``, or in a function nested inside another)."""
+    out: dict[int, tuple[str, bool]] = {}
+
+    def visit(node: ast.AST, function: str, conditional: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                name = getattr(child, "name", "<lambda>")
+                visit(child, function or name, bool(function) or conditional)
+                continue
+            inner = conditional or isinstance(node, _BRANCHING)
+            if isinstance(child, ast.Call):
+                out[id(child)] = (function, inner)
+            visit(child, function, inner)
+
+    visit(tree, "", False)
+    return out
 
 
 def _op_creates(event: OpCall) -> list[tuple[str, str]]:

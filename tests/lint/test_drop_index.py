@@ -179,3 +179,16 @@ def test_err_drops_inside_a_helper_context_manager(tmp_path: Path) -> None:
         (21, 13, "drop-index", "dag_run", "ix_dag_run_queued_at", "warning"),
         (23, 9, "drop-index", "dag_run", "idx_dag_run_state", "warning"),
     ]
+
+
+def test_err_recreated_only_on_some_databases(tmp_path: Path) -> None:
+    """A re-create under a branch does not restore the index on the other databases."""
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.drop_index("ix_users_email", table_name="users")
+        if op.get_bind().dialect.name == "postgresql":
+            op.create_index("ix_users_email", "users", ["email"], postgresql_using="gin")
+        """
+    )
+    assert found(lint()) == [(9, 5, "drop-index", "users", "ix_users_email", "warning")]

@@ -411,3 +411,31 @@ def test_err_created_only_in_downgrade_or_a_comment(tmp_path: Path) -> None:
         """
     )
     assert found(lint()) == [(11, 5, "drop-table", "audit", "audit", "error")]
+
+
+def test_err_created_only_on_some_databases(tmp_path: Path) -> None:
+    """A create under a branch (or in another function) may not have run: where the table
+    already existed, the drop deletes its rows. Still reported."""
+    write, lint = project(tmp_path)
+    write(
+        """
+        def _make_scratch():
+            op.create_table("scratch", sa.Column("id", sa.Integer()))
+
+
+        def upgrade():
+            if not sa.inspect(op.get_bind()).has_table("legacy"):
+                op.create_table("legacy", sa.Column("id", sa.Integer()))
+            for name in ["a"]:
+                op.execute("CREATE TABLE audit (id int)")
+            _make_scratch()
+            op.drop_table("legacy")
+            op.drop_table("audit")
+            op.drop_table("scratch")
+        """
+    )
+    assert found(lint()) == [
+        (18, 5, "drop-table", "legacy", "legacy", "error"),
+        (19, 5, "drop-table", "audit", "audit", "error"),
+        (20, 5, "drop-table", "scratch", "scratch", "error"),
+    ]
