@@ -521,3 +521,33 @@ def test_mysql_types_render_with_their_charset() -> None:
     # a charset the model names is the model's (classified as a conversion, measured)
     latin = mysql.VARCHAR(100, charset="latin1")
     assert keep_charset(mysql.VARCHAR(50, charset="utf8mb4"), latin) is latin
+
+
+def test_audit_reports_a_measured_change(make_database: Any, tmp_path: Path) -> None:
+    """``audit`` shows a measured type change as ``measured``, with the count of values that
+    would change; suppressed (values would change) it is among the critical findings."""
+    import json
+    import sys
+
+    from click.testing import CliRunner
+
+    from alembic_additive.cli import main
+
+    db: Database = make_database("postgresql")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE codes (id INTEGER PRIMARY KEY, code CHAR(5))"))
+        conn.execute(sa.text("INSERT INTO codes VALUES (1, 'ab'), (2, 'abcde')"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, CHAR_MODELS)
+    ini = str(project / "alembic.ini")
+    sys.modules.pop("models", None)
+    try:
+        result = CliRunner().invoke(main, ["audit", "-c", ini, "--format", "json"])
+        markdown = CliRunner().invoke(main, ["audit", "-c", ini, "--format", "markdown"])
+    finally:
+        sys.modules.pop("models", None)
+    assert result.exit_code == 0, result.output
+    (mismatch,) = json.loads(result.stdout)["type_mismatches"]
+    assert (mismatch["classification"], mismatch["values_not_fitting"]) == ("measured", 1)
+    assert mismatch["decision"]["action"] == "suppress"
+    assert "**Lossy type change** `codes.code`" in markdown.stdout

@@ -171,7 +171,12 @@ def to_markdown(report: dict[str, Any]) -> str:
         rows = _n(t["rows"], t)
         state = "empty" if t["rows"] == 0 else "in use"
         critical.append(f"**Orphan table** `{_where(t)}`: {rows} rows ({state})")
-    lossy = [t for t in report["type_mismatches"] if t["classification"] == "lossy"]
+    lossy = [  # a measured change is lossy where values would change (then suppressed)
+        t
+        for t in report["type_mismatches"]
+        if t["classification"] == "lossy"
+        or (t["classification"] == "measured" and t["decision"]["action"] == "suppress")
+    ]
     for t in lossy:
         misfits = t["values_not_fitting"]
         detail = "" if misfits is None else f": {_n(misfits, t)} value(s) would not fit"

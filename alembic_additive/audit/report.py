@@ -107,7 +107,9 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
                     "column": f.column,
                     "database_type": type_name(f.existing_type, dialect),
                     "model_type": type_name(f.new_type, dialect),
-                    "classification": "widening" if f.widening else "lossy",
+                    "classification": (
+                        "widening" if f.widening else "measured" if f.measured else "lossy"
+                    ),
                     "values_not_fitting": counts.misfits.get(f.column) if f.misfit else None,
                     **exactness,
                     "decision": _decision(d),
