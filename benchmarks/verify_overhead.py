@@ -36,6 +36,12 @@ It always exits 0: it is a benchmark, not a test.
 
 Run: ``python benchmarks/verify_overhead.py`` (options: ``--url``, ``--tables 50``,
 ``--rows 50000``, ``--repeat 3``, ``--keep``).
+
+``--memory 100000,1000000,3000000`` measures instead whether fingerprints keep memory flat:
+for each row count, one table ``events (id integer PRIMARY KEY, code integer, note text)``
+in a scratch database, and one revision that changes ``code`` to bigint and updates one
+``note`` (both columns fingerprinted, above 10,000 rows per key bucket in the database);
+verify runs in a child process, which prints its time and peak RSS.
 """
 
 from __future__ import annotations
@@ -242,6 +248,83 @@ def snapshot_cost(url: sa.URL) -> tuple[float, int]:
         engine.dispose()
 
 
+MEMORY_CHILD = """
+import resource, sys, time
+from alembic_additive.verify import verify
+start = time.perf_counter()
+result = verify(sys.argv[1], url=sys.argv[2])
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{time.perf_counter() - start:.2f} {rss:.1f} {len(result.violations)}")
+"""
+
+MEMORY_REVISION = '''"""r1"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "r1"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.alter_column("events", "code", type_=sa.BigInteger, existing_type=sa.Integer)
+    op.execute("UPDATE events SET note = note || '' WHERE id = 1")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def fingerprint_memory(admin: sa.Engine, base: sa.URL, counts: list[int]) -> None:
+    """Peak RSS of verify fingerprinting two columns of one table, per row count."""
+    print("rows         verify s   peak RSS MB   violations")
+    for rows in counts:
+        name = f"aa_verify_memory_{uuid.uuid4().hex[:8]}"
+        quoted = admin.dialect.identifier_preparer.quote(name)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+        url = base.set(database=name)
+        folder = Path(tempfile.mkdtemp(prefix="aa-verify-memory-"))
+        try:
+            engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(
+                    sa.text("CREATE TABLE events (id integer PRIMARY KEY, code integer, note text)")
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO events SELECT g, g % 1000, 'n' || g "
+                        "FROM generate_series(1, :n) AS g"
+                    ),
+                    {"n": rows},
+                )
+                conn.execute(sa.text("VACUUM ANALYZE events"))
+            engine.dispose()
+            text_url = url.render_as_string(hide_password=False)
+            ini = scaffold.write_project(
+                folder,
+                text_url.replace("%", "%%"),
+                "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n",
+                alembic_log_level="WARNING",
+            )
+            (folder / "migrations" / "versions" / "r1.py").write_text(MEMORY_REVISION)
+            proc = subprocess.run(
+                [sys.executable, "-c", MEMORY_CHILD, str(ini), text_url],
+                capture_output=True,
+                text=True,
+                cwd=folder,
+            )
+            if proc.returncode != 0:
+                raise SystemExit(f"verify failed:\n{proc.stdout}\n{proc.stderr}")
+            seconds, rss, found = proc.stdout.split()
+            print(f"{rows:>10,}   {float(seconds):8.2f}   {float(rss):11.1f}   {found:>10}")
+        finally:
+            drop_database(admin, name)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("ALEMBIC_ADDITIVE_PG_URL") or DEFAULT_URL)
@@ -249,7 +332,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the databases and project")
+    parser.add_argument(
+        "--memory",
+        default=None,
+        metavar="ROWS,ROWS,...",
+        help="measure verify's peak memory fingerprinting one table of each row count instead",
+    )
     args = parser.parse_args()
+    if args.memory:
+        base = sa.make_url(args.url)
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            fingerprint_memory(admin, base, [int(n) for n in args.memory.split(",")])
+        finally:
+            admin.dispose()
+        return
     if args.tables < 28:
         parser.error("--tables must be at least 28 (the chain touches t000..t027)")
 
