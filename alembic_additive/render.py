@@ -1,21 +1,17 @@
-"""Render the verdict for people: the revision's comment block and paste-ready model code.
+"""Render the verdict for people: the revision's comment block.
 
-Code is rendered through Alembic's own renderer (``render_op_text``), so a suggested
-``sa.Column(...)`` reads exactly like the columns in the revision; the declarative form is
-derived from that text with :mod:`ast`, never by guessing at type names.
+The model code in it (columns, tables, classes) comes from :mod:`alembic_additive.model_code`
+and must paste and run; the rename hints must be complete enough to follow as written
+(upgrade *and* downgrade, with what MySQL needs to rename a column).
 """
 
 from __future__ import annotations
 
-import ast
-import datetime
-import decimal
-import re
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import render_op_text
 from alembic.operations import ops
 
 from .findings import (
@@ -23,109 +19,43 @@ from .findings import (
     Decision,
     EnumValueRemoval,
     MissingColumn,
+    MissingTable,
     NotNullChange,
     OrphanColumn,
     OrphanConstraint,
     OrphanIndex,
     OrphanTable,
     OrphanView,
+    RenameGuess,
+    TableRef,
     TypeChange,
     Verdict,
     format_count,
 )
+from .model_code import (
+    alter_code,
+    class_code,
+    code_imports,
+    column_code,
+    declarative_base_name,
+    index_code,
+    mapped_column_code,
+    portable_type,
+    python_type_name,
+    table_code,
+    table_index_codes,
+)
 
-
-def column_code(
-    autogen_context: AutogenContext,
-    table: str,
-    column: sa.Column[Any],
-    *,
-    keep_imports: bool = False,
-) -> str:
-    """``sa.Column('name', sa.Type(), nullable=...)`` exactly as Alembic would render it.
-
-    The imports the code needs (``from sqlalchemy.dialects import postgresql``) are added to
-    ``autogen_context.imports`` only with ``keep_imports``: comments need none.
-    """
-    with _scratch_imports(autogen_context, keep_imports):
-        text = render_op_text(autogen_context, ops.AddColumnOp(table, column._copy()))
-    call = _call(text)
-    column_text = ast.get_source_segment(text, call.args[1]) or ""
-    return _for_models(column_text, autogen_context)
-
-
-def mapped_column_code(
-    autogen_context: AutogenContext,
-    table: str,
-    column: sa.Column[Any],
-    source: str | None = None,
-    *,
-    keep_imports: bool = False,
-) -> str:
-    """``name: Mapped[T | None] = mapped_column(sa.Type(), ...)`` for declarative models.
-
-    ``source`` is the column's :func:`column_code`, when the caller has it already.
-    """
-    source = source or column_code(autogen_context, table, column, keep_imports=keep_imports)
-    call = _call(source)
-    parts = [ast.get_source_segment(source, a) or "" for a in call.args[1:]]
-    parts += [ast.get_source_segment(source, k) or "" for k in call.keywords]
-    name = column.name
-    if not name.isidentifier() or name.startswith("_"):
-        attr = "_".join(name.split()) if "_".join(name.split()).isidentifier() else "column_"
-        parts.insert(0, repr(name))
-    else:
-        attr = name
-    py = python_type_name(column.type)
-    annotation = f"{py} | None" if column.nullable else py
-    return f"{attr}: Mapped[{annotation}] = mapped_column({', '.join(parts)})"
-
-
-def table_code(
-    autogen_context: AutogenContext, table: sa.Table, *, keep_imports: bool = False
-) -> str:
-    """``sa.Table('name', metadata, sa.Column(...), ...)`` for an orphan table."""
-    with _scratch_imports(autogen_context, keep_imports):
-        text = render_op_text(autogen_context, ops.CreateTableOp.from_table(table))
-    call = _call(text)
-    args = [ast.get_source_segment(text, a) or "" for a in call.args]
-    kwargs = [ast.get_source_segment(text, k) or "" for k in call.keywords]
-    indexes = [code for code in map(index_code, _sorted_indexes(table)) if code]
-    inner = ",\n    ".join([args[0], "metadata", *args[1:], *indexes, *kwargs])
-    return _for_models(f"sa.Table(\n    {inner},\n)", autogen_context)
-
-
-def _sorted_indexes(table: sa.Table) -> list[sa.Index]:
-    return sorted(table.indexes, key=lambda ix: str(ix.name or ""))
-
-
-def index_code(index: sa.Index) -> str | None:
-    """``sa.Index('name', 'a', 'b', unique=True)`` for a plain-column index; None for an
-    expression index (Alembic renders those into revisions, not into models)."""
-    names = [c.name for c in index.expressions if isinstance(c, sa.Column)]
-    if len(names) != len(index.expressions) or index.name is None:
-        return None
-    unique = ", unique=True" if index.unique else ""
-    return f"sa.Index({', '.join(repr(n) for n in [str(index.name), *names])}{unique})"
-
-
-def table_index_codes(table: sa.Table) -> list[str]:
-    """The indexes of ``table`` as model code (for declarative ``__table_args__``)."""
-    return [code for code in map(index_code, _sorted_indexes(table)) if code]
-
-
-def python_type_name(type_: sa.types.TypeEngine[Any]) -> str:
-    try:
-        py = type_.python_type
-    except NotImplementedError:
-        return "Any"
-    if py.__module__ == "builtins":
-        return py.__name__
-    if py in (datetime.datetime, datetime.date, datetime.time, datetime.timedelta):
-        return f"datetime.{py.__name__}"
-    if py is decimal.Decimal:
-        return "decimal.Decimal"
-    return f"{py.__module__}.{py.__qualname__}"
+__all__ = [
+    "SECTION_TITLES",
+    "column_code",
+    "index_code",
+    "mapped_column_code",
+    "python_type_name",
+    "report_lines",
+    "table_code",
+    "table_index_codes",
+]
 
 
 def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]:
@@ -133,6 +63,8 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
     m = verdict.measurements
     by_section: dict[str, list[str]] = {k: [] for k in _SECTIONS}
     prefix = autogen_context.opts.get("alembic_module_prefix") or ""
+    base = declarative_base_name(autogen_context.metadata)
+    code_given: list[str] = []
 
     for d in sorted(verdict.decisions, key=_order):
         f = d.finding
@@ -150,6 +82,7 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
                 by_section["columns"].append(f"{counted} — add to your model: {code}")
                 declarative = mapped_column_code(autogen_context, f.table.name, f.column, code)
                 by_section["columns"].append(f"    or, declarative: {declarative}")
+                code_given.append(code)
         elif isinstance(f, OrphanTable):
             counts = m.get(f.table)
             rows_s = format_count(counts.rows, counts.estimated, counts.timed_out)
@@ -157,8 +90,14 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
                 by_section["tables"].append(f"{f.table}: 0 rows (empty)")
             else:
                 by_section["tables"].append(f"{f.table}: {rows_s} row(s) — add to your models:")
-                code = table_code(autogen_context, f.reflected)
-                by_section["tables"].extend(f"    {line}" for line in code.splitlines())
+                if base is not None:
+                    code = class_code(autogen_context, f.reflected, base)
+                else:
+                    code = table_code(autogen_context, f.reflected)
+                    if f.table.schema:
+                        code = code[: -len("\n)")] + f"\n    schema={f.table.schema!r},\n)"
+                by_section["tables"].extend(f"    {line}".rstrip() for line in code.splitlines())
+                code_given.append(code)
         elif isinstance(f, OrphanView):
             by_section["views"].extend(_view_lines(f, m))
         if d.action is Action.SUPPRESS:
@@ -169,12 +108,12 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
             by_section["relaxed"].append(f"{_describe_op(d, prefix)}: {d.reason}")
 
     for guess in sorted(verdict.renames, key=lambda g: (g.table, g.old, g.new)):
-        schema = f", schema={guess.table.schema!r}" if guess.table.schema else ""
-        by_section["renames"].append(
-            f"{guess.table}.{guess.old} -> {guess.new}: if this is a rename, replace the add with "
-            f"{prefix}alter_column({guess.table.name!r}, {guess.old!r}, "
-            f"new_column_name={guess.new!r}{schema})"
-        )
+        by_section["renames"].extend(_column_rename(autogen_context, verdict, guess))
+    for old, new in table_renames(verdict, autogen_context):
+        by_section["renames"].extend(_table_rename(verdict, old, new, prefix))
+    needs = sorted({line for code in code_given for line in code_imports(code)})
+    if needs:
+        by_section["imports"].extend(needs)
 
     if not any(by_section.values()):
         return []
@@ -202,6 +141,7 @@ _SECTIONS = {
     "empty": "Empty orphan columns (kept; drop them deliberately, e.g. alembic-additive cleanup):",
     "tables": "Orphan tables (in the database, not in your models):",
     "views": "Orphan views (in the database, not in your models):",
+    "imports": "The model code above needs:",
     "renames": "Possible renames (never applied automatically):",
     "relaxed": "Added as nullable:",
     "kept": "Destructive operations kept by configuration:",
@@ -256,32 +196,99 @@ def _view_lines(f: OrphanView, m: Any) -> list[str]:
     return [f"{head} — register it with alembic_utils (register_entities):", f"    {f.code}"]
 
 
-class _scratch_imports:
-    """Rendering code for comments must not add imports to the revision file."""
-
-    def __init__(self, autogen_context: AutogenContext, keep: bool = False) -> None:
-        self.ctx = autogen_context
-        self.keep = keep
-        self.saved: set[str] = set()
-
-    def __enter__(self) -> None:
-        self.saved = set(self.ctx.imports)
-
-    def __exit__(self, *exc: object) -> None:
-        if not self.keep:
-            self.ctx.imports.clear()
-            self.ctx.imports.update(self.saved)
+# --- renames ---------------------------------------------------------------------------------
 
 
-def _for_models(code: str, autogen_context: AutogenContext) -> str:
-    """Turn revision code into model code: ``op.f('name')`` is just ``'name'`` in a model,
-    and ``autoincrement=False`` (reflection's default for non-key columns) is noise."""
-    prefix = re.escape(autogen_context.opts.get("alembic_module_prefix") or "op.")
-    code = re.sub(prefix + r"f\(('(?:[^'\\]|\\.)*')\)", r"\1", code)
-    return code.replace(", autoincrement=False", "")
+def _column_rename(
+    autogen_context: AutogenContext, verdict: Verdict, guess: RenameGuess
+) -> list[str]:
+    """Both halves of a column rename, with what MySQL needs to rename (type, NULL, default).
+
+    Followed as written, the upgrade renames instead of adding an empty column, and the
+    downgrade renames back instead of refusing (or, forced, dropping the values).
+    """
+    orphan = next(
+        (
+            d.finding.column
+            for d in verdict.decisions
+            if isinstance(d.finding, OrphanColumn)
+            and d.finding.table == guess.table
+            and d.finding.column.name == guess.old
+        ),
+        None,
+    )
+    schema = guess.table.schema
+    existing: dict[str, Any] = {}
+    if orphan is not None:
+        existing = {
+            "existing_type": portable_type(orphan.type, autogen_context.dialect),
+            "existing_nullable": orphan.nullable,
+            "existing_server_default": orphan.server_default,
+        }
+    forward = ops.AlterColumnOp(
+        guess.table.name, guess.old, schema=schema, modify_name=guess.new, **existing
+    )
+    backward = ops.AlterColumnOp(
+        guess.table.name, guess.new, schema=schema, modify_name=guess.old, **existing
+    )
+    values = format_count(guess.non_null)
+    return [
+        f"{guess.table}.{guess.old} -> {guess.new}: if this is a rename ({values} value(s) to "
+        f"keep), in upgrade() replace the line adding {guess.new!r} with:",
+        f"    {alter_code(autogen_context, forward)}",
+        f"  and in downgrade() replace the line dropping {guess.new!r} with:",
+        f"    {alter_code(autogen_context, backward)}",
+    ]
 
 
-def _call(text: str) -> ast.Call:
-    expr = ast.parse(text.strip(), mode="eval").body
-    assert isinstance(expr, ast.Call)
-    return expr
+def _affinity(t: sa.types.TypeEngine[Any]) -> str:
+    for family, classes in (
+        ("bool", (sa.Boolean,)),
+        ("int", (sa.Integer,)),
+        ("num", (sa.Numeric, sa.Float)),
+        ("str", (sa.String,)),
+        ("datetime", (sa.DateTime,)),
+        ("date", (sa.Date,)),
+        ("time", (sa.Time,)),
+    ):
+        if isinstance(t, classes):
+            return family
+    return type(t).__name__
+
+
+def _shape(table: sa.Table) -> Counter[str]:
+    return Counter(_affinity(c.type) for c in table.columns)
+
+
+def table_renames(
+    verdict: Verdict, autogen_context: AutogenContext
+) -> list[tuple[OrphanTable, TableRef]]:
+    """An orphan table with rows beside a missing model table of the same column shape
+    (as many columns, of the same families): maybe a rename."""
+    m = verdict.measurements
+    model = {TableRef(t.schema, t.name): t for t in autogen_context.sorted_tables}
+    missing = [d.finding.table for d in verdict.decisions if isinstance(d.finding, MissingTable)]
+    out = []
+    for d in sorted(verdict.decisions, key=_order):
+        f = d.finding
+        if not isinstance(f, OrphanTable) or m.rows(f.table) == 0:
+            continue
+        for ref in missing:
+            new = model.get(ref)
+            same_schema = new is not None and ref.schema == f.table.schema
+            if same_schema and new is not None and _shape(new) == _shape(f.reflected):
+                out.append((f, ref))
+    return out
+
+
+def _table_rename(verdict: Verdict, old: OrphanTable, new: TableRef, prefix: str) -> list[str]:
+    counts = verdict.measurements.get(old.table)
+    rows = format_count(counts.rows, counts.estimated, counts.timed_out)
+    schema = f", schema={new.schema!r}" if new.schema else ""
+    return [
+        f"{old.table} -> {new.name}: if this is a rename ({rows} row(s) to keep), in upgrade() "
+        f"replace the create_table of {new.name!r} with:",
+        f"    {prefix}rename_table({old.table.name!r}, {new.name!r}{schema})",
+        f"  and in downgrade() replace the line dropping table {new.name!r} with:",
+        f"    {prefix}rename_table({new.name!r}, {old.table.name!r}{schema})",
+    ]

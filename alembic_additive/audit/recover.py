@@ -7,16 +7,22 @@ it can be checked before anyone pastes it:
 * ``core``: ``RECOVERED_COLUMNS`` (table name → ``sa.Column`` list) with ``apply(metadata)``
   that appends them to the model tables, and ``sa.Table`` definitions for orphan tables;
 * ``declarative``: one mixin class per table holding the ``mapped_column`` lines to paste
-  into the model class, and full declarative classes for orphan tables.
+  into the model class, and full declarative classes for orphan tables;
+* ``auto``: ``declarative`` when ``metadata`` belongs to a declarative base, else ``core``.
+
+The code follows :mod:`alembic_additive.model_code`: portable types where they mean the
+same, each database object once, attribute names Python and Declarative accept.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
 from alembic.migration import MigrationContext
 
-from .. import render
+from .. import model_code, render
 from ..findings import OrphanColumn, OrphanTable, Verdict
 
 
@@ -35,12 +41,15 @@ def _context(dialect: sa.Dialect) -> AutogenContext:
 
 
 def _class_name(table: str) -> str:
-    words = "".join(ch if ch.isalnum() else " " for ch in table).split()
-    name = "".join(w[:1].upper() + w[1:] for w in words) or "Table"
-    return name if name[0].isalpha() else f"T{name}"
+    return model_code.class_name(table)
 
 
-def recovery_code(verdict: Verdict, dialect: sa.Dialect, style: str = "core") -> str:
+def recovery_code(
+    verdict: Verdict, dialect: sa.Dialect, style: str = "core", metadata: Any = None
+) -> str:
+    """The recovery module; ``style`` "auto" follows the project (``metadata``'s base)."""
+    if style == "auto":
+        style = "core" if model_code.declarative_base_name(metadata) is None else "declarative"
     ctx = _context(dialect)
     m = verdict.measurements
     columns: dict[str, list[tuple[OrphanColumn, int | None]]] = {}
@@ -136,18 +145,5 @@ def _declarative(
             code = render.mapped_column_code(ctx, f.table.name, f.column, keep_imports=True)
             out.append(f"    {code}  # {nn} value(s)")
     for t in sorted(tables, key=lambda t: str(t.table)):
-        cls = _class_name(t.table.name)
-        out += ["", "", f"class {cls}(Base):", f"    __tablename__ = {t.table.name!r}"]
-        table_args = [f"{code}," for code in render.table_index_codes(t.reflected)]
-        if t.table.schema:
-            table_args.append(f"{{'schema': {t.table.schema!r}}},")
-        if table_args:
-            out.append(f"    __table_args__ = ({' '.join(table_args)})")
-        out.append("")
-        pk = {c.name for c in t.reflected.primary_key.columns}
-        for col in t.reflected.columns:
-            code = render.mapped_column_code(ctx, t.table.name, col, keep_imports=True)
-            if col.name in pk and "primary_key" not in code:
-                code = code[:-1] + ", primary_key=True)"
-            out.append(f"    {code}")
+        out += ["", "", model_code.class_code(ctx, t.reflected, keep_imports=True)]
     return out
