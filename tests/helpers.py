@@ -87,11 +87,17 @@ def op_calls(path: Path, function: str) -> list[str]:
 
 
 def dump(engine: sa.Engine, schema: str | None = None) -> dict[str, dict[str, Any]]:
-    """Every table's columns and rows (sorted), so two states can be compared exactly."""
+    """Every table's columns and rows (sorted), so two states can be compared exactly.
+
+    The plugin's ledger (what each upgrade created, see docs/how-it-works.md) is bookkeeping
+    that upgrades and downgrades change by design: left out.
+    """
     insp = sa.inspect(engine)
     out: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
         for name in sorted(insp.get_table_names(schema=schema)):
+            if name == "alembic_additive_ledger":
+                continue
             cols = [c["name"] for c in insp.get_columns(name, schema=schema)]
             t = sa.table(name, *(sa.column(c) for c in cols), schema=schema)
             rows = conn.execute(sa.select(*(t.c[c] for c in cols))).all()

@@ -115,6 +115,7 @@ def test_added_constraints_run_twice_and_check_is_clean(
     project = tmp_path / "p"
     make_project(project, db.ini_url, MODELS.format(convention=CONVENTION if named else ""))
     before = dump(db.engine)
+    names_before = names(db.engine)
     alembic(project, "revision", "--autogenerate", "-m", "constraints")
     upgrade = function_source(only_revision(project), "upgrade")
     assert "create_unique_constraint_if_not_exists(" in upgrade
@@ -133,6 +134,8 @@ def test_added_constraints_run_twice_and_check_is_clean(
     alembic(project, "downgrade", "base")
     after = constraints(db.engine)
     assert after["fk"] == [] and ("email",) not in after["unique"] + after["unique_indexes"]
+    # nothing the upgrade made is left (MariaDB's index for the foreign key included)
+    assert names(db.engine) == names_before
     assert_preserved(before, dump(db.engine))
 
 

@@ -177,7 +177,41 @@ def create_unless_present(operations: AbstractOperations, operation: ops.AddCons
         # constraint is matched by definition, so the name chosen here is free
         plain.constraint_name = _generated_name(type_, table, wanted)
     ledger.record(operations, ledger.CONSTRAINT, table, schema, ledger_key(operation))
+    implicit = type_ == "foreignkey" and _support.dialect_family(operations) in MYSQL
+    before = _index_names(operations, table, schema) if implicit else set()
     operations.invoke(plain)
+    if implicit:
+        # MySQL/MariaDB create an index for a foreign key that has none: the upgrade made
+        # it too, so the downgrade may drop it (recorded after the fact: it has no name
+        # before it exists)
+        for index in sorted(_index_names(operations, table, schema) - before):
+            ledger.record(operations, ledger.INDEX, table, schema, index)
+
+
+MYSQL = ("mysql", "mariadb")
+
+
+def _index_names(operations: AbstractOperations, table: str, schema: str | None) -> set[str]:
+    insp = _support.inspector(operations)
+    stored = _support.stored_name(operations, table)
+    return {str(ix["name"]) for ix in insp.get_indexes(stored, schema=schema)}
+
+
+def drop_implicit_indexes(
+    operations: AbstractOperations, table: str, schema: str | None, columns: list[str]
+) -> None:
+    """After a foreign key the upgrade created is dropped (MySQL/MariaDB): drop the index the
+    database created for it, if the ledger says the upgrade made it."""
+    insp = _support.inspector(operations)
+    stored = _support.stored_name(operations, table)
+    for ix in insp.get_indexes(stored, schema=schema):
+        name = str(ix["name"])
+        if list(ix["column_names"]) != columns or ix.get("unique"):
+            continue
+        if ledger.recorded(operations, ledger.INDEX, table, schema, name) is None:
+            continue
+        operations.invoke(ops.DropIndexOp(name, table_name=stored, schema=schema))
+        ledger.forget(operations, ledger.INDEX, table, schema, name)
 
 
 def _generated_name(type_: str, table: str, wanted: str) -> str:

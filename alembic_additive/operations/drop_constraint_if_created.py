@@ -128,6 +128,14 @@ def drop_constraint_if_created(
         log.info("Constraint %s on %s is gone already", key, where)
     else:
         operations.invoke(_plain_drop(operation, str(existing["name"])))
+        if (
+            operation.constraint_type == "foreignkey"
+            and _support.dialect_family(operations) in _constraints.MYSQL
+        ):
+            columns = str(existing["definition"]).split("(", 1)[1].split(")", 1)[0]
+            _constraints.drop_implicit_indexes(
+                operations, operation.table_name, operation.schema, columns.split(",")
+            )
     ledger.forget(operations, ledger.CONSTRAINT, operation.table_name, operation.schema, key)
 
 
