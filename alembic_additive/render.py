@@ -93,9 +93,7 @@ def report_lines(verdict: Verdict, autogen_context: AutogenContext) -> list[str]
                 if base is not None:
                     code = class_code(autogen_context, f.reflected, base)
                 else:
-                    code = table_code(autogen_context, f.reflected)
-                    if f.table.schema:
-                        code = code[: -len("\n)")] + f"\n    schema={f.table.schema!r},\n)"
+                    code = table_code(autogen_context, f.reflected)  # schema= included
                 by_section["tables"].extend(f"    {line}".rstrip() for line in code.splitlines())
                 code_given.append(code)
         elif isinstance(f, OrphanView):
@@ -266,7 +264,8 @@ def table_renames(
     """An orphan table with rows beside a missing model table of the same column shape
     (as many columns, of the same families): maybe a rename."""
     m = verdict.measurements
-    model = {TableRef(t.schema, t.name): t for t in autogen_context.sorted_tables}
+    tables = autogen_context.sorted_tables if autogen_context.metadata is not None else []
+    model = {TableRef(t.schema, t.name): t for t in tables}
     missing = [d.finding.table for d in verdict.decisions if isinstance(d.finding, MissingTable)]
     out = []
     for d in sorted(verdict.decisions, key=_order):

@@ -502,3 +502,45 @@ def test_declarative_projects_are_recognised_by_their_base() -> None:
     assert declarative_base_name([Model.metadata]) == "Model"
     assert declarative_base_name(sa.MetaData()) is None
     assert declarative_base_name(None) is None
+
+
+def test_schema_qualified_orphan_table_code_compiles() -> None:
+    """``schema=`` once: Alembic's renderer writes it; nothing may add it again."""
+    from sqlalchemy.dialects import postgresql
+
+    from alembic_additive import render
+    from alembic_additive.audit.recover import _context, recovery_code
+    from alembic_additive.findings import (
+        Action,
+        Decision,
+        Measurements,
+        OrphanTable,
+        TableCounts,
+        TableRef,
+        Verdict,
+    )
+
+    ref = TableRef("archive", "ledger")
+    table = sa.Table(
+        "ledger",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("from", sa.String(5)),
+        schema="archive",
+    )
+    verdict = Verdict(
+        [Decision(OrphanTable(ref, table), Action.SUPPRESS, "orphan table holds 3 row(s)")],
+        [],
+        Measurements({ref: TableCounts(rows=3)}),
+    )
+    dialect = postgresql.dialect()
+    for style in ("core", "declarative"):
+        code = recovery_code(verdict, dialect, style)
+        compile(code, style, "exec")
+        assert code.count("'archive'") == 1, code
+    lines = render.report_lines(verdict, _context(dialect))
+    start = lines.index("archive.ledger: 3 row(s) — add to your models:") + 1
+    block = [ln[4:] for ln in lines[start:] if ln.startswith("    ")]
+    code = "\n".join(block)
+    compile(f"ledger = {code}", "revision", "exec")
+    assert code.count("schema='archive'") == 1

@@ -113,7 +113,7 @@ def _core(
         out += ["", "# Orphan tables that hold rows"]
         for t in sorted(tables, key=lambda t: str(t.table)):
             code = render.table_code(ctx, t.reflected, keep_imports=True)
-            if t.table.schema:
+            if t.table.schema and "\n    schema=" not in code:  # Alembic renders it already
                 code = code.rstrip().rstrip(")").rstrip() + f"\n    schema={t.table.schema!r},\n)"
             out.append(f"{_class_name(t.table.name).lower()}_table = {code}")
             out.append("")
