@@ -34,6 +34,9 @@ Default = str | sa.TextClause | sa.ColumnElement[Any]
 
 
 def default_expression(default: Default) -> sa.ColumnElement[Any]:
+    """The default as SQL: a literal as a bound parameter; an expression as the revision's
+    own ``sa.text(...)``, the very text the upgrade ran as ``DEFAULT ...`` (nothing read
+    from the database is formatted into it)."""
     if isinstance(default, str):
         return sa.bindparam("default", default, type_=sa.Text())
     if isinstance(default, sa.TextClause):
