@@ -43,7 +43,7 @@ Position = tuple[int, int]
 """(index of the event in run order, offset of the statement inside its SQL string)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lifecycle:
     """Every object each entry point creates, with where it is created.
 
@@ -51,29 +51,32 @@ class Lifecycle:
     the same function as the drop and not inside a branch, loop or ``try`` (``if not
     exists: op.create_table("x")`` followed by ``op.drop_table("x")`` drops a pre-existing
     ``x`` on some databases), and SQL that is one string, not one of several candidates.
+    Where each call sits is worked out only when a drop has a same-named creation at all.
     """
 
-    created: dict[tuple[str, tuple[str, str]], list[tuple[Position, str]]]
-    places: dict[int, tuple[str, bool]]
+    created: dict[tuple[str, tuple[str, str]], list[tuple[Position, Event]]]
+    tree: ast.Module
+    _places: dict[int, tuple[str, bool]] | None = None
 
     @classmethod
     def of(cls, events: Sequence[Event], tree: ast.Module) -> Lifecycle:
-        places = _places(tree)
-        created: dict[tuple[str, tuple[str, str]], list[tuple[Position, str]]] = {}
+        created: dict[tuple[str, tuple[str, str]], list[tuple[Position, Event]]] = {}
         for index, event in enumerate(events):
-            if isinstance(event, SuppressionComment):
-                continue
-            function, conditional = places.get(id(event.node), ("", True))
-            if conditional:
-                continue
             if isinstance(event, OpCall):
                 for key in _op_creates(event):
-                    created.setdefault((event.root, key), []).append(((index, 0), function))
+                    created.setdefault((event.root, key), []).append(((index, 0), event))
             elif isinstance(event, SqlCall) and len(event.candidates) == 1:
                 for made in created_objects(event.candidates[0]):
-                    entry = ((index, made.offset), function)
+                    entry = ((index, made.offset), event)
                     created.setdefault((event.root, made.key), []).append(entry)
-        return cls(created, places)
+        return cls(created, tree)
+
+    def _place(self, event: Event) -> tuple[str, bool]:
+        if self._places is None:
+            self._places = _places(self.tree)
+        if isinstance(event, SuppressionComment):
+            return "", True
+        return self._places.get(id(event.node), ("", True))
 
     def not_a_loss(self, event: Event, index: int, hit: Hit) -> bool:
         """Is the drop ``hit`` of ``event`` (at ``index`` in run order) of an object this
@@ -83,8 +86,12 @@ class Lifecycle:
         entries = self.created.get((event.root, hit.drops))
         if not entries:
             return False
-        function = self.places.get(id(event.node), ("", True))[0]
-        positions = [position for position, where in entries if where == function]
+        function = self._place(event)[0]
+        positions = []
+        for position, creation in entries:
+            where, conditional = self._place(creation)
+            if where == function and not conditional:
+                positions.append(position)
         here = (index, hit.offset)
         if any(p < here for p in positions):
             return True
