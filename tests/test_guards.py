@@ -125,6 +125,11 @@ def test_verdicts_are_reproved_where_the_upgrade_runs(
     insp = sa.inspect(db.engine)
     assert {c["name"]: c["nullable"] for c in insp.get_columns("t")}["code"] is True
     assert alembic(project, "current").stdout.strip() == ""
+    # the force switch is for deliberate drops; it does not skip a guard
+    forced = alembic(project, "-x", "additive_force=1", "upgrade", "head", check=False)
+    assert forced.returncode != 0
+    assert "refusing to upgrade, 2 check(s) failed" in forced.stdout + forced.stderr
+    assert without_version_table(dump(db.engine)) == without_version_table(before)
 
     # fix the data; the rerun completes
     with db.engine.begin() as conn:
@@ -297,3 +302,110 @@ def test_check_counts_on_each_dialect(make_database: Any, dialect: str) -> None:
     with db.engine.connect() as conn:
         assert count_all(conn, checks) == expected
         assert [check.violations(conn) for check in checks] == expected
+
+
+PARENT_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+customers = sa.Table(
+    "customers", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.Integer, nullable=True),
+    sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name="fk_orders_customer_id"),
+)
+"""
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_foreign_key_to_a_table_the_revision_creates(
+    make_database: Any, tmp_path: Path, dialect: str
+) -> None:
+    """The parent table does not exist when the guard runs: the revision creates it empty,
+    so every non-NULL key of the existing child rows would be an orphan."""
+    db: Database = make_database(dialect)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER)"))
+        conn.execute(sa.text("INSERT INTO orders (id, customer_id) VALUES (1, NULL)"))
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, PARENT_MODELS)
+    alembic(project, "revision", "--autogenerate", "-m", "customers")
+    upgrade = function_source(only_revision(project), "upgrade")
+    assert "'referent': 'customers'" in upgrade and "'referent_created': True" in upgrade
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO orders (id, customer_id) VALUES (2, 7), (3, 8)"))
+    before = without_version_table(dump(db.engine))
+    refused = alembic(project, "upgrade", "head", check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "orders(customer_id): 2 row(s) reference no row of customers(id)" in output, output
+    assert without_version_table(dump(db.engine)) == before  # customers not created either
+    assert "customers" not in sa.inspect(db.engine).get_table_names()
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE orders SET customer_id = NULL"))
+    alembic(project, "upgrade", "head")
+    alembic(project, "stamp", "base")
+    alembic(project, "upgrade", "head")
+    alembic(project, "check")
+
+
+HOSTILE_MODELS = """import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+t = sa.Table(
+    'Order "items"; --',
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("co'de %s", sa.String(20), nullable=False, unique=True),
+)
+"""
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_guards_quote_hostile_identifiers(make_database: Any, tmp_path: Path, dialect: str) -> None:
+    """Quotes, a semicolon, a comment marker and a percent sign in the names: the counts are
+    right, the refusal names them, and the revision and offline SQL stay well-formed."""
+    db: Database = make_database(dialect)
+    md = sa.MetaData()
+    t = sa.Table(
+        'Order "items"; --',
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("co'de %s", sa.String(20), nullable=True),
+    )
+    md.create_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(t.insert(), [{"id": 1, "co'de %s": "a"}, {"id": 2, "co'de %s": "b"}])
+    project = tmp_path / "project"
+    make_project(project, db.ini_url, HOSTILE_MODELS)
+    alembic(project, "revision", "--autogenerate", "-m", "hostile")
+    upgrade = function_source(only_revision(project), "upgrade")
+    assert "{'kind': 'no-null', 'table': 'Order \"items\"; --', 'column': \"co'de %s\"}" in upgrade
+    if dialect == "postgresql":
+        offline = alembic(project, "upgrade", "head", "--sql").stdout
+        assert offline.count("DO $alembic_additive$") == 2
+        assert "co''de %%s" in offline  # the refusal text, as a PL/pgSQL string literal
+
+    with db.engine.begin() as conn:
+        conn.execute(t.insert(), [{"id": 3, "co'de %s": None}, {"id": 4, "co'de %s": "a"}])
+    before = without_version_table(dump(db.engine))
+    refused = alembic(project, "upgrade", "head", check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert 'Order "items"; --.co\'de %s: 1 NULL value(s)' in output, output
+    assert 'Order "items"; --(co\'de %s): 1 row(s) repeat a non-NULL key' in output, output
+    assert without_version_table(dump(db.engine)) == before
+
+    with db.engine.begin() as conn:
+        conn.execute(t.delete().where(t.c["id"].in_([3, 4])))
+    alembic(project, "upgrade", "head")
+    alembic(project, "stamp", "base")
+    alembic(project, "upgrade", "head")
