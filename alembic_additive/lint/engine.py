@@ -46,7 +46,9 @@ def lint_module(
                     line, column = event.line, event.column
                 else:
                     if hit.drops is not None:
-                        lifecycle = lifecycle or Lifecycle.of(events, module.tree)
+                        lifecycle = lifecycle or Lifecycle.of(
+                            events, list(module.functions.values())
+                        )
                         if lifecycle.not_a_loss(event, index, hit):
                             continue
                     node = event.node

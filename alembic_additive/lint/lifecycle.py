@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .model import Event, Hit, OpCall, SqlCall, SuppressionComment
+from .names import FunctionNode
 from .sql import created_objects, normalise
 
 #: Kinds whose drop-and-recreate in one upgrade restores what was there.
@@ -51,15 +52,14 @@ class Lifecycle:
     the same function as the drop and not inside a branch, loop or ``try`` (``if not
     exists: op.create_table("x")`` followed by ``op.drop_table("x")`` drops a pre-existing
     ``x`` on some databases), and SQL that is one string, not one of several candidates.
-    Where each call sits is worked out only when a drop has a same-named creation at all.
+    Where a call sits is worked out only for a drop with a same-named creation.
     """
 
     created: dict[tuple[str, tuple[str, str]], list[tuple[Position, Event]]]
-    tree: ast.Module
-    _places: dict[int, tuple[str, bool]] | None = None
+    places: _Places
 
     @classmethod
-    def of(cls, events: Sequence[Event], tree: ast.Module) -> Lifecycle:
+    def of(cls, events: Sequence[Event], functions: Sequence[FunctionNode]) -> Lifecycle:
         created: dict[tuple[str, tuple[str, str]], list[tuple[Position, Event]]] = {}
         for index, event in enumerate(events):
             if isinstance(event, OpCall):
@@ -69,14 +69,12 @@ class Lifecycle:
                 for made in created_objects(event.candidates[0]):
                     entry = ((index, made.offset), event)
                     created.setdefault((event.root, made.key), []).append(entry)
-        return cls(created, tree)
+        return cls(created, _Places(functions))
 
     def _place(self, event: Event) -> tuple[str, bool]:
-        if self._places is None:
-            self._places = _places(self.tree)
         if isinstance(event, SuppressionComment):
             return "", True
-        return self._places.get(id(event.node), ("", True))
+        return self.places.of(event.node)
 
     def not_a_loss(self, event: Event, index: int, hit: Hit) -> bool:
         """Is the drop ``hit`` of ``event`` (at ``index`` in run order) of an object this
@@ -98,39 +96,74 @@ class Lifecycle:
         return hit.drops[0] in RECREATABLE and any(p > here for p in positions)
 
 
-#: Constructs whose body may run or not (or more than once): a creation inside one is not
-#: certain to have happened before a drop.
+#: Statements whose body may run or not (or more than once, or later): a creation inside one
+#: is not certain to have happened before a drop.
 _BRANCHING: tuple[type[ast.AST], ...] = (
     ast.If,
     ast.For,
     ast.AsyncFor,
     ast.While,
     ast.Try,
+    ast.Match,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    *[t for t in (getattr(ast, "TryStar", None),) if isinstance(t, type)],
+)
+#: The same inside one statement: ``cond and op.create_table(...)``, lambdas, comprehensions.
+_BRANCHING_EXPR = (
     ast.IfExp,
     ast.BoolOp,
-    ast.Match,
-    *[t for t in (getattr(ast, "TryStar", None),) if isinstance(t, type)],
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
 )
 
 
-def _places(tree: ast.Module) -> dict[int, tuple[str, bool]]:
-    """For every call: the module-level function it is in, and whether it is conditional
-    (under a branch, a loop, a ``try``, or in a function nested inside another)."""
-    out: dict[int, tuple[str, bool]] = {}
+class _Places:
+    """Where a call sits: the module-level function it is in, and whether it is conditional.
 
-    def visit(node: ast.AST, function: str, conditional: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                name = getattr(child, "name", "<lambda>")
-                visit(child, function or name, bool(function) or conditional)
-                continue
-            inner = conditional or isinstance(node, _BRANCHING)
-            if isinstance(child, ast.Call):
-                out[id(child)] = (function, inner)
-            visit(child, function, inner)
+    Found from positions, statement by statement down to the one holding the call, rather
+    than by walking every expression of the file.
+    """
 
-    visit(tree, "", False)
+    def __init__(self, functions: Sequence[FunctionNode]) -> None:
+        self.functions = functions
+
+    def of(self, node: ast.AST) -> tuple[str, bool]:
+        position = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        for fn in self.functions:
+            if _contains(fn, position):
+                return fn.name, _conditional(fn.body, position, False)
+        return "", True
+
+
+def _conditional(body: list[ast.stmt], position: tuple[int, int], branched: bool) -> bool:
+    for stmt in body:
+        if not _contains(stmt, position):
+            continue
+        inner = branched or isinstance(stmt, _BRANCHING)
+        for block in _blocks(stmt):
+            if any(_contains(s, position) for s in block):
+                return _conditional(block, position, inner)
+        return inner or any(isinstance(n, _BRANCHING_EXPR) for n in ast.walk(stmt))
+    return True  # not found: assume the worst
+
+
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    blocks = [getattr(stmt, name, None) for name in ("body", "orelse", "finalbody")]
+    out = [b for b in blocks if isinstance(b, list)]
+    out += [h.body for h in getattr(stmt, "handlers", [])]
+    out += [c.body for c in getattr(stmt, "cases", [])]
     return out
+
+
+def _contains(node: ast.AST, position: tuple[int, int]) -> bool:
+    start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    end = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+    return start <= position <= end
 
 
 def _op_creates(event: OpCall) -> list[tuple[str, str]]:

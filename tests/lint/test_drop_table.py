@@ -439,3 +439,20 @@ def test_err_created_only_on_some_databases(tmp_path: Path) -> None:
         (19, 5, "drop-table", "audit", "audit", "error"),
         (20, 5, "drop-table", "scratch", "scratch", "error"),
     ]
+
+
+def test_err_created_inside_an_expression_that_may_skip_it(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        fresh = op.get_bind().dialect.name == "sqlite"
+        fresh and op.create_table("tmp", sa.Column("id", sa.Integer()))
+        op.create_table("kept", sa.Column("id", sa.Integer())) if fresh else None
+        op.drop_table("tmp")
+        op.drop_table("kept")
+        """
+    )
+    assert found(lint()) == [
+        (12, 5, "drop-table", "tmp", "tmp", "error"),
+        (13, 5, "drop-table", "kept", "kept", "error"),
+    ]
