@@ -65,9 +65,14 @@ def gather(fn: FunctionNode, module: ModuleInfo) -> Facts:
     stack: list[ast.AST] = [fn]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Constant):
+        kind = type(node)
+        if kind is ast.Constant:
             continue
-        if isinstance(node, ast.Call):
+        if kind is ast.Expr:  # the commonest statement: a call on its own line
+            stack.append(node.value)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Call:
+            assert isinstance(node, ast.Call)
             target = resolve(node.func, names)
             if isinstance(target, str):
                 if target.startswith("sqlalchemy.") and target not in TEXT_CALLS:
@@ -80,14 +85,15 @@ def gather(fn: FunctionNode, module: ModuleInfo) -> Facts:
             stack.extend(node.args)
             stack.extend([k.value for k in node.keywords])
             continue
-        if isinstance(node, ast.Name):
+        if kind is ast.Name:
+            assert isinstance(node, ast.Name)
             if node.id in functions and isinstance(node.ctx, ast.Load):
                 facts.names.append(node)
             continue
-        if isinstance(node, ast.Attribute):
-            stack.append(node.value)
+        if kind is ast.Attribute:
+            stack.append(node.value)  # type: ignore[attr-defined]
             continue
-        if type(node) in _RECORDED:
+        if kind in _RECORDED:
             _record(node, facts)
         for field_name in node._fields:
             value = getattr(node, field_name, None)

@@ -188,14 +188,21 @@ class Versions:
         """
         graph = self._graph(os.path.dirname(os.path.abspath(path)))
         key = (table.lower(), column.lower())
+        naming = {
+            revision
+            for revision, (_file, _parents, lowered) in graph.items()
+            if key[1] in lowered and key[0] in lowered
+        }
+        if not naming:
+            return None  # no revision of the folder even mentions the column
         todo, seen = list(downs), set(downs)
         while todo:
             revision = todo.pop(0)
             entry = graph.get(revision)
             if entry is None:
                 continue
-            file, parents, lowered = entry
-            if key[0] in lowered and key[1] in lowered:
+            file, parents, _lowered = entry
+            if revision in naming:
                 found = self._types(file).get(key)
                 if found is not None:
                     return found
