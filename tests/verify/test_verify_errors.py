@@ -32,9 +32,7 @@ def _one_line_error(run: Any) -> str:
         ("mysql+pymysql://u:secret@127.0.0.1:1/x", "mysql+pymysql://u:***@127.0.0.1:1/x"),
     ],
 )
-def test_unreachable_database_masks_the_password(
-    tmp_path: Path, url: str, masked: str
-) -> None:
+def test_unreachable_database_masks_the_password(tmp_path: Path, url: str, masked: str) -> None:
     project = Project(tmp_path, None)  # type: ignore[arg-type]
     make_project(tmp_path, url.replace("%", "%%"), MODELS)
     project.revision("r1", None, ITEMS)

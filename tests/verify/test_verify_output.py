@@ -25,7 +25,9 @@ def test_growth_and_new_things_are_not_losses() -> None:
 def test_every_kind() -> None:
     before = _snap(gone=(4, {"x": 4}), t=(10, {"a": 10, "b": 10, "c": 3, "d": 9}))
     after = _snap(t=(8, {"a": 8, "b": 5, "d": 9}))
-    assert [(v.kind.value, v.table, v.column, v.before, v.after) for v in compare("r", before, after)] == [
+    assert [
+        (v.kind.value, v.table, v.column, v.before, v.after) for v in compare("r", before, after)
+    ] == [
         ("table-removed", "gone", None, 4, None),
         ("rows-lost", "t", None, 10, 8),
         # a: fell by exactly the 2 deleted rows -> not reported; b: fell by 5 > 2.
@@ -65,7 +67,9 @@ def test_summaries() -> None:
         url=url,
         rolled_back=True,
     )
-    assert summary_line(lost) == f"Found 2 violations in 2 revisions (a → c) on {url} (rolled back)."
+    assert (
+        summary_line(lost) == f"Found 2 violations in 2 revisions (a → c) on {url} (rolled back)."
+    )
     assert summary_line(VerifyResult(url=url)) == f"No data lost: no revision to run on {url}."
 
 
@@ -77,7 +81,14 @@ def test_json_has_exactly_the_documented_shape() -> None:
     )
     assert json.loads(render(result, "json")) == {
         "violations": [
-            {"revision": "r3", "kind": "column-removed", "table": "t", "column": "c", "before": 2, "after": None}
+            {
+                "revision": "r3",
+                "kind": "column-removed",
+                "table": "t",
+                "column": "c",
+                "before": 2,
+                "after": None,
+            }
         ]
     }
 
@@ -88,8 +99,12 @@ def test_statements_that_end_the_transaction() -> None:
     assert ends_transaction("END TRANSACTION")
     assert not ends_transaction("ROLLBACK TO SAVEPOINT sa_1")
     assert not ends_transaction("DO $b$ BEGIN PERFORM 1; END; $b$")
-    assert not ends_transaction("CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE sql")
-    assert not ends_transaction("CREATE FUNCTION f() RETURNS int AS 'BEGIN RETURN 1; END;' LANGUAGE sql")
+    assert not ends_transaction(
+        "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE sql"
+    )
+    assert not ends_transaction(
+        "CREATE FUNCTION f() RETURNS int AS 'BEGIN RETURN 1; END;' LANGUAGE sql"
+    )
     assert not ends_transaction("UPDATE t SET a = 1 -- and then commit;")
 
 

@@ -145,7 +145,9 @@ def test_rollback_refused_without_transactional_ddl(
     assert run.code == 2
     assert run.out == ""
     assert run.err.count("\n") == 1
-    assert run.err.startswith(f"alembic-additive: error: --rollback needs transactional DDL, which {dialect} ")
+    assert run.err.startswith(
+        f"alembic-additive: error: --rollback needs transactional DDL, which {dialect} "
+    )
     assert _state(project) == before  # nothing ran: still at r1, audit still there
 
     with pytest.raises(VerifyError, match="--rollback needs transactional DDL"):

@@ -117,7 +117,9 @@ class Project:
         with self.db.engine.connect() as conn:
             if not sa.inspect(conn).has_table("alembic_version"):
                 return []
-            return sorted(r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version")))
+            return sorted(
+                r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+            )
 
 
 def new_project(tmp_path: Path, db: Database) -> Project:
@@ -129,6 +131,5 @@ def new_project(tmp_path: Path, db: Database) -> Project:
 def triples(result: VerifyResult) -> list[tuple[Any, ...]]:
     """The violations as (revision, kind, table, column, before, after) tuples."""
     return [
-        (v.revision, v.kind.value, v.table, v.column, v.before, v.after)
-        for v in result.violations
+        (v.revision, v.kind.value, v.table, v.column, v.before, v.after) for v in result.violations
     ]
