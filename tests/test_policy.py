@@ -654,3 +654,10 @@ def test_enum_label_removal_kept_only_when_measured_unused() -> None:
     estimated = {t: TableCounts(rows=0, uses=c.uses, estimated=True) for t, c in unused.items()}
     assert decide_one(f, estimated).action is Action.SUPPRESS
     assert policy.needs_counts(f)
+
+
+def test_enum_label_removal_follows_the_alter_column_type_override() -> None:
+    f = EnumValueRemoval(ENUM, ("gone",), ((T, "status", False),))
+    used = {T: TableCounts(rows=5, uses={("status", "gone"): 2})}
+    options = Options(policy={Kind.ALTER_COLUMN_TYPE: "allow"})
+    assert decide_one(f, used, options).action is Action.KEEP
