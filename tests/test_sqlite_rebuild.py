@@ -699,3 +699,43 @@ def test_offline_sql_on_sqlite_refuses_in_one_line(tmp_path: Path) -> None:
     assert offline.returncode != 0
     assert "run the upgrade online" in offline.stderr
     assert dump(engine) == before
+
+
+@pytest.mark.parametrize(("batch", "fk"), MODES)
+def test_added_foreign_key_rebuilds_without_cascade(tmp_path: Path, batch: bool, fk: bool) -> None:
+    """A foreign key the model adds to ``posts`` (create_foreign_key_if_not_exists): on
+    SQLite it needs a rebuild of ``posts``, and batch's copy would delete the ``comments``
+    that cascade from it (2 -> 0 with foreign keys on)."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    build(
+        engine,
+        [
+            "CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(100), "
+            "email VARCHAR(50))",
+            "CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER, title TEXT)",
+            "CREATE TABLE audit (id INTEGER NOT NULL PRIMARY KEY, what TEXT)",
+            "CREATE TABLE comments (id INTEGER NOT NULL PRIMARY KEY, post_id INTEGER, "
+            "FOREIGN KEY (post_id) REFERENCES posts (id) ON DELETE CASCADE)",
+            "CREATE VIEW v_posts AS SELECT id, title FROM posts",
+            "INSERT INTO users VALUES (1, 'a', 'x')",
+            "INSERT INTO posts VALUES (1, 1, 't'), (2, 1, 'u')",
+            "INSERT INTO comments VALUES (1, 1), (2, 2)",
+        ],
+    )
+    models = MODELS + (
+        'comments = sa.Table("comments", metadata, sa.Column("id", sa.Integer, primary_key=True), '
+        'sa.Column("post_id", sa.Integer, sa.ForeignKey("posts.id", ondelete="CASCADE")))\n'
+    )
+    folder = project(tmp_path / "p", engine, models, batch=batch, fk=fk)
+    objects_before, before = objects(engine), dump(engine)
+    alembic(folder, "revision", "--autogenerate", "-m", "fk")
+    assert "create_foreign_key_if_not_exists(" in only_revision(folder).read_text()
+    upgrade_twice(folder)
+    after = dump(engine)
+    assert {t: after[t] for t in before} == before
+    assert_same_objects(objects_before, objects(engine))
+    assert "FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE" in table_sql(
+        engine, "posts"
+    )
+    assert_healthy(engine)
+    assert alembic(folder, "check").returncode == 0

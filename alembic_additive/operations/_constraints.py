@@ -18,6 +18,7 @@ from typing import Any
 from alembic.operations import AbstractOperations, BatchOperations, Operations, ops
 from alembic.util import CommandError
 
+from ..sqlite import rebuild
 from . import _support, ledger
 
 log = logging.getLogger(f"alembic.{__name__}")
@@ -177,6 +178,11 @@ def create_unless_present(operations: AbstractOperations, operation: ops.AddCons
         # constraint is matched by definition, so the name chosen here is free
         plain.constraint_name = _generated_name(type_, table, wanted)
     ledger.record(operations, ledger.CONSTRAINT, table, schema, ledger_key(operation))
+    if _support.dialect_family(operations) == "sqlite" and type_ in _REBUILT_ON_SQLITE:
+        # batch mode's copy would drop the table with foreign keys on: children cascade away
+        # (issue 11); SQLite's own rebuild procedure adds it instead
+        rebuild.add_constraint(operations, plain, table, schema)
+        return
     implicit = type_ == "foreignkey" and _support.dialect_family(operations) in MYSQL
     before = _index_names(operations, table, schema) if implicit else set()
     operations.invoke(plain)
@@ -189,6 +195,7 @@ def create_unless_present(operations: AbstractOperations, operation: ops.AddCons
 
 
 MYSQL = ("mysql", "mariadb")
+_REBUILT_ON_SQLITE = ("foreignkey", "unique", "check")
 
 
 def _index_names(operations: AbstractOperations, table: str, schema: str | None) -> set[str]:

@@ -313,6 +313,10 @@ class Editor:
         last = [p for p in self.table.parts if p.column is not None][-1]
         self.edits.append(_Edit(last.end, last.end, ", " + column_sql))
 
+    def add_constraint(self, constraint_sql: str) -> None:
+        """Append a table constraint at the end of the table body."""
+        self.edits.append(_Edit(self.table.body_end, self.table.body_end, ", " + constraint_sql))
+
     def drop_column(self, column: str) -> None:
         parts = self.table.parts
         part = self.table.column(column)

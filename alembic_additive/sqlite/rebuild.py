@@ -61,6 +61,8 @@ class TableChange:
     alter: list[ColumnChange] = dataclasses.field(default_factory=list)
     add: list[sa.Column[Any]] = dataclasses.field(default_factory=list)
     drop: list[str] = dataclasses.field(default_factory=list)
+    #: table constraints (their SQL, as SQLAlchemy's compiler writes it) to append
+    add_constraints: list[str] = dataclasses.field(default_factory=list)
 
 
 def needs_rebuild_to_add(column: sa.Column[Any]) -> bool:
@@ -150,6 +152,8 @@ def _edited(
     for name in change.drop:
         if name.lower() in existing:
             editor.drop_column(name)
+    for constraint in change.add_constraints:
+        editor.add_constraint(constraint)
     new_sql = editor.result()
     return None if new_sql == definition.sql else new_sql
 
@@ -167,6 +171,21 @@ def default_sql(dialect: sa.Dialect, change: ColumnChange) -> str | None:
     spec = str(sa.schema.CreateColumn(column).compile(dialect=dialect))
     marker = " DEFAULT "
     return spec[spec.index(marker) + 1 :] if marker in spec else None
+
+
+def constraint_sql(dialect: sa.Dialect, constraint: sa.Constraint) -> str:
+    """A table constraint as SQLAlchemy's SQLite compiler writes it inside CREATE TABLE."""
+    compiler = dialect.ddl_compiler(dialect, sa.DDL(""))  # type: ignore[no-untyped-call]
+    return str(compiler.process(constraint))
+
+
+def add_constraint(operations: Any, op: Any, table: str, schema: str | None) -> None:
+    """Add a foreign key, unique or check constraint (an Alembic ``AddConstraintOp``) through
+    the rebuild: Alembic's batch copy would drop the table with foreign keys still on."""
+    constraint = op.to_constraint(operations.migration_context)
+    conn = operations.get_bind()
+    sql = constraint_sql(conn.dialect, constraint)
+    rebuild_table(conn, table, schema, TableChange(add_constraints=[sql]))
 
 
 def column_sql(dialect: sa.Dialect, table: str, column: sa.Column[Any]) -> str:
