@@ -96,7 +96,10 @@ def _lint_files(
     versions = Versions(texts=texts)  # the history reuses what was read, and vice versa
     for path in files:
         key = os.path.abspath(path)
-        display = key[len(base) :] if key.startswith(base) else display_path(path)
+        if key.startswith(base):
+            display = key[len(base) :]
+        else:  # :func:`display_path` without asking the OS for the working folder per file
+            display = path if os.path.isabs(path) else os.path.normpath(path)
         text = texts.get(key) or read(path, display)
         texts[key] = text
         if isinstance(text, LintError):

@@ -10,6 +10,7 @@ assignment lines allow it, parsed only when a type must be looked up.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 from dataclasses import dataclass, field
@@ -164,6 +165,45 @@ _COLUMN = frozenset(
 
 
 @dataclass
+class _Folder:
+    """One versions folder, indexed for :meth:`Versions.previous_type`.
+
+    ``lowered`` is every revision's text, lower-cased and joined, so that finding the
+    revisions that mention a table is one substring search over the folder rather than one
+    per revision; ``starts`` / ``revisions`` map an offset in it back to its revision.
+    """
+
+    graph: dict[str, tuple[str, tuple[str, ...], int]] = field(default_factory=dict)
+    """revision -> (file, parents, index of its text in ``starts``)"""
+    lowered: str = ""
+    starts: list[int] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)
+
+    def mentioning(self, table: str, column: str) -> set[str]:
+        """Revisions whose lower-cased text contains both ``table`` and ``column`` (what
+        ``table in text and column in text`` per revision would say)."""
+        lowered, starts, revisions = self.lowered, self.starts, self.revisions
+        if not table:  # the empty name is in every text
+            return {
+                r
+                for i, r in enumerate(revisions)
+                if column in lowered[starts[i] : starts[i + 1] - 1]
+            }
+        found: set[str] = set()
+        at = lowered.find(table)
+        while at >= 0:
+            index = bisect.bisect_right(starts, at) - 1
+            end = starts[index + 1] - 1  # the separator before the next text
+            if at + len(table) <= end:  # not straddling two texts
+                if column in lowered[starts[index] : end]:
+                    found.add(revisions[index])
+                at = lowered.find(table, end)  # one hit per revision is enough
+            else:
+                at = lowered.find(table, at + 1)
+        return found
+
+
+@dataclass
 class Versions:
     """The revision files next to the linted ones, read only when a type must be looked up.
 
@@ -171,7 +211,7 @@ class Versions:
     read once however many ``alter_column`` calls ask.
     """
 
-    graphs: dict[str, dict[str, tuple[str, tuple[str, ...], str]]] = field(default_factory=dict)
+    folders: dict[str, _Folder] = field(default_factory=dict)
     texts: dict[str, str | LintError] = field(default_factory=dict)
     """Absolute path -> text, shared with the lint loop so no file is read twice."""
     types: dict[str, dict[tuple[str, str], TypeSource]] = field(default_factory=dict)
@@ -184,24 +224,21 @@ class Versions:
         table, adds the column or changes its type decides. None when no ancestor says.
 
         Only ancestors whose text mentions both names are parsed, so walking back through a
-        long history costs a substring test per revision.
+        long history costs a substring search over the folder.
         """
-        graph = self._graph(os.path.dirname(os.path.abspath(path)))
+        folder = self._folder(os.path.dirname(os.path.abspath(path)))
         key = (table.lower(), column.lower())
-        naming = {
-            revision
-            for revision, (_file, _parents, lowered) in graph.items()
-            if key[1] in lowered and key[0] in lowered
-        }
+        naming = folder.mentioning(*key)
         if not naming:
             return None  # no revision of the folder even mentions the column
+        graph = folder.graph
         todo, seen = list(downs), set(downs)
         while todo:
             revision = todo.pop(0)
             entry = graph.get(revision)
             if entry is None:
                 continue
-            file, parents, _lowered = entry
+            file, parents, _index = entry
             if revision in naming:
                 found = self._types(file).get(key)
                 if found is not None:
@@ -212,17 +249,19 @@ class Versions:
                     todo.append(parent)
         return None
 
-    def _graph(self, folder: str) -> dict[str, tuple[str, tuple[str, ...], str]]:
-        graph = self.graphs.get(folder)
-        if graph is not None:
-            return graph
-        graph = self.graphs[folder] = {}
+    def _folder(self, path: str) -> _Folder:
+        folder = self.folders.get(path)
+        if folder is not None:
+            return folder
+        folder = self.folders[path] = _Folder()
         try:
-            names = sorted(n for n in os.listdir(folder) if n.endswith(".py"))
+            names = sorted(n for n in os.listdir(path) if n.endswith(".py"))
         except OSError:
-            return graph
+            return folder
+        texts: list[str] = []
+        offset = 0
         for name in names:
-            file = os.path.join(folder, name)
+            file = os.path.join(path, name)
             text = self._read(file)
             if isinstance(text, LintError):
                 continue
@@ -232,8 +271,18 @@ class Versions:
                 if isinstance(module, LintError) or module.revision is None:
                     continue
                 ids = (module.revision, module.down_revisions)
-            graph.setdefault(ids[0], (file, ids[1], text.lower()))
-        return graph
+            if ids[0] in folder.graph:
+                continue
+            folder.graph[ids[0]] = (file, ids[1], len(texts))
+            lowered = text.lower()  # per text: lower() may change a text's length
+            folder.starts.append(offset)
+            folder.revisions.append(ids[0])
+            texts.append(lowered)
+            offset += len(lowered) + 1
+        folder.starts.append(offset)
+        # a name straddling the separator is rejected in :meth:`_Folder.mentioning`
+        folder.lowered = "\0".join(texts) + "\0"
+        return folder
 
     def _read(self, file: str) -> str | LintError:
         text = self.texts.get(file)
