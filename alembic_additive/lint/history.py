@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import collections
 import os
 import re
 from dataclasses import dataclass, field
@@ -180,27 +181,53 @@ class _Folder:
     revisions: list[str] = field(default_factory=list)
 
     def mentioning(self, table: str, column: str) -> set[str]:
-        """Revisions whose lower-cased text contains both ``table`` and ``column`` (what
-        ``table in text and column in text`` per revision would say)."""
+        """Revisions whose lower-cased text contains both ``table`` and ``column`` as whole
+        names (see :func:`_bounded`): the only ones whose column types can hold the pair."""
         lowered, starts, revisions = self.lowered, self.starts, self.revisions
         if not table:  # the empty name is in every text
             return {
                 r
                 for i, r in enumerate(revisions)
-                if column in lowered[starts[i] : starts[i + 1] - 1]
+                if _names(lowered, column, starts[i], starts[i + 1] - 1)
             }
         found: set[str] = set()
         at = lowered.find(table)
         while at >= 0:
             index = bisect.bisect_right(starts, at) - 1
             end = starts[index + 1] - 1  # the separator before the next text
-            if at + len(table) <= end:  # not straddling two texts
-                if column in lowered[starts[index] : end]:
-                    found.add(revisions[index])
+            after = at + len(table)
+            if after > end:  # straddling two texts
+                at = lowered.find(table, at + 1)
+            elif _bounded(lowered, at, after) and _names(lowered, column, starts[index], end):
+                found.add(revisions[index])
                 at = lowered.find(table, end)  # one hit per revision is enough
             else:
-                at = lowered.find(table, at + 1)
+                at = lowered.find(table, after - len(table) + 1)
         return found
+
+
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` not glued to a letter, digit or ``_``? A string literal equal
+    to the name - the only thing :func:`_column_types` keys on - starts after a quote (or
+    the newline of a backslash continuation) and ends before a quote or a backslash, so an
+    occurrence inside a longer word (``account_5`` in ``account_50``) cannot be one."""
+    before = text[start - 1] if start else ""
+    return before not in _WORD and text[end : end + 1] not in _WORD
+
+
+def _names(text: str, name: str, start: int, end: int) -> bool:
+    """Does ``text[start:end]`` contain ``name`` as in :func:`_bounded`?"""
+    if not name:
+        return True
+    at = text.find(name, start, end)
+    while at >= 0:
+        if _bounded(text, at, at + len(name)):
+            return True
+        at = text.find(name, at + 1, end)
+    return False
 
 
 @dataclass
@@ -232,9 +259,9 @@ class Versions:
         if not naming:
             return None  # no revision of the folder even mentions the column
         graph = folder.graph
-        todo, seen = list(downs), set(downs)
+        todo, seen = collections.deque(downs), set(downs)
         while todo:
-            revision = todo.pop(0)
+            revision = todo.popleft()
             entry = graph.get(revision)
             if entry is None:
                 continue
@@ -243,6 +270,9 @@ class Versions:
                 found = self._types(file).get(key)
                 if found is not None:
                     return found
+                naming.discard(revision)
+                if not naming:
+                    return None  # no revision left that could say
             for parent in parents:
                 if parent not in seen:
                     seen.add(parent)

@@ -225,6 +225,45 @@ def test_err_narrowing_found_through_the_history(tmp_path: Path) -> None:
     assert "VARCHAR(10)" in messages[1]  # b2's type, not the one create_table gave
 
 
+def test_history_matches_whole_names_only_and_any_literal_form(tmp_path: Path) -> None:
+    """The history search skips revisions where the table or column only occurs inside a
+    longer name (``trials_x``, ``code2``); a literal in capitals or opened by a backslash
+    continuation still counts, exactly as the parsed revision says."""
+    write, lint = project(tmp_path)
+    write(
+        "def upgrade():\n"
+        '    op.create_table("TRIALS", sa.Column("Code", sa.String(length=20)))\n'
+        '    op.create_table("trials", sa.Column("\\\nlabel", sa.String(length=40)))\n',
+        revision="a1",
+    )
+    write(
+        upgrade="""
+        op.create_table("trials_x", sa.Column("code", sa.String(length=5)))
+        op.create_table("xtrials", sa.Column("code2", sa.String(length=5)))
+        """,
+        revision="b2",
+        down="a1",
+    )
+    write(
+        upgrade="""
+        op.alter_column("trials", "code", type_=sa.String(length=15))
+        op.alter_column("trials", "label", type_=sa.String(length=80))
+        op.alter_column("trials", "code2", type_=sa.String(length=8))
+        """,
+        revision="c3",
+        down="b2",
+    )
+    result = lint()
+    newest = LintResult(findings=[f for f in result.findings if f.revision == "c3"])
+    assert found(newest) == [
+        (9, 5, "alter-column-type", "trials", "code", "error"),
+        (11, 5, "alter-column-type", "trials", "code2", "error"),
+    ]
+    code, code2 = (f.message for f in newest.findings)
+    assert "VARCHAR(20)" in code and "from an earlier revision" in code  # a1, not b2's 5
+    assert "pass `existing_type=`" in code2  # only xtrials.code2 exists
+
+
 def test_err_no_history_asks_for_existing_type(tmp_path: Path) -> None:
     write, lint = project(tmp_path)
     write(upgrade='op.alter_column("elsewhere", "c", type_=sa.Text())')
