@@ -13,7 +13,17 @@ import pytest
 import sqlalchemy as sa
 from conftest import Database
 from helpers import alembic, assert_preserved, dump, make_project
-from test_attack_combo import SQL_MODE_EVENT
+
+SQL_MODE_EVENT = """
+    from sqlalchemy import event
+
+    @event.listens_for(connectable, "connect")
+    def _sql_mode(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET SESSION sql_mode = %r")
+        cursor.close()
+
+"""
 
 MODELS = """import sqlalchemy as sa
 
