@@ -703,6 +703,16 @@ def test_offline_sql_on_sqlite_refuses_in_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("batch", "fk"), MODES)
 def test_added_foreign_key_rebuilds_without_cascade(tmp_path: Path, batch: bool, fk: bool) -> None:
+    foreign_key_case(tmp_path, batch=batch, fk=fk, downgrade=False)
+
+
+def test_downgrade_drops_the_added_foreign_key_without_cascade(tmp_path: Path) -> None:
+    """The downgrade right after the upgrade drops the (named, batch mode) foreign key the
+    upgrade created, by the same rebuild: the comments cascading from posts stay."""
+    foreign_key_case(tmp_path, batch=True, fk=True, downgrade=True)
+
+
+def foreign_key_case(tmp_path: Path, *, batch: bool, fk: bool, downgrade: bool) -> None:
     """A foreign key the model adds to ``posts`` (create_foreign_key_if_not_exists): on
     SQLite it needs a rebuild of ``posts``, and batch's copy would delete the ``comments``
     that cascade from it (2 -> 0 with foreign keys on)."""
@@ -730,6 +740,16 @@ def test_added_foreign_key_rebuilds_without_cascade(tmp_path: Path, batch: bool,
     objects_before, before = objects(engine), dump(engine)
     alembic(folder, "revision", "--autogenerate", "-m", "fk")
     assert "create_foreign_key_if_not_exists(" in only_revision(folder).read_text()
+    if downgrade:
+        alembic(folder, "upgrade", "head")
+        assert "REFERENCES users" in table_sql(engine, "posts")
+        alembic(folder, "downgrade", "base")
+        after = dump(engine)
+        assert {t: after[t] for t in before} == before
+        assert "REFERENCES users" not in table_sql(engine, "posts")
+        assert_same_objects(objects_before, objects(engine))
+        assert_healthy(engine)
+        return
     upgrade_twice(folder)
     after = dump(engine)
     assert {t: after[t] for t in before} == before

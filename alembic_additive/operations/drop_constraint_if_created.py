@@ -16,6 +16,7 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import AbstractOperations, BatchOperations, Operations, ops
 from alembic.util import CommandError
 
+from ..sqlite import rebuild
 from . import _constraints, _support, ledger
 
 log = logging.getLogger(f"alembic.{__name__}")
@@ -126,6 +127,11 @@ def drop_constraint_if_created(
     )
     if existing is None or existing["name"] is None:
         log.info("Constraint %s on %s is gone already", key, where)
+    elif _support.dialect_family(operations) == "sqlite":
+        # batch's copy would cascade with foreign keys on (issue 11)
+        rebuild.drop_constraint(
+            operations, str(existing["name"]), operation.table_name, operation.schema
+        )
     else:
         operations.invoke(_plain_drop(operation, str(existing["name"])))
         if (

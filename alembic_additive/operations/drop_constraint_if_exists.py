@@ -14,6 +14,7 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import AbstractOperations, BatchOperations, Operations, ops
 
+from ..sqlite import rebuild
 from . import _constraints, _support
 
 log = logging.getLogger(f"alembic.{__name__}")
@@ -86,6 +87,12 @@ def drop_constraint_if_exists(
         )
         if found is not None and found["name"] is not None:
             plain.constraint_name = str(found["name"])
+            if _support.dialect_family(operations) == "sqlite":
+                # batch's copy would cascade with foreign keys on (issue 11)
+                rebuild.drop_constraint(
+                    operations, plain.constraint_name, operation.table_name, operation.schema
+                )
+                return
             operations.invoke(plain)
             return
     log.info("Constraint %s on %s does not exist; nothing to drop", name, where)

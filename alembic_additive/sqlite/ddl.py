@@ -317,6 +317,22 @@ class Editor:
         """Append a table constraint at the end of the table body."""
         self.edits.append(_Edit(self.table.body_end, self.table.body_end, ", " + constraint_sql))
 
+    def drop_constraint(self, name: str) -> None:
+        """Remove the table constraint ``CONSTRAINT name ...``."""
+        parts = self.table.parts
+        for index, part in enumerate(parts):
+            toks = part.tokens
+            if (
+                part.column is None
+                and len(toks) > 1
+                and toks[0].upper == "CONSTRAINT"
+                and unquote(toks[1]).lower() == name.lower()
+            ):
+                start, end = parts[index - 1].end, part.end
+                self.edits.append(_Edit(start, end, ""))
+                return
+        raise DefinitionError(f"no table constraint named {name!r} in the stored definition")
+
     def drop_column(self, column: str) -> None:
         parts = self.table.parts
         part = self.table.column(column)

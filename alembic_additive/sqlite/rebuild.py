@@ -63,6 +63,8 @@ class TableChange:
     drop: list[str] = dataclasses.field(default_factory=list)
     #: table constraints (their SQL, as SQLAlchemy's compiler writes it) to append
     add_constraints: list[str] = dataclasses.field(default_factory=list)
+    #: names of table constraints to remove
+    drop_constraints: list[str] = dataclasses.field(default_factory=list)
 
 
 def needs_rebuild_to_add(column: sa.Column[Any]) -> bool:
@@ -154,6 +156,8 @@ def _edited(
             editor.drop_column(name)
     for constraint in change.add_constraints:
         editor.add_constraint(constraint)
+    for name in change.drop_constraints:
+        editor.drop_constraint(name)
     new_sql = editor.result()
     return None if new_sql == definition.sql else new_sql
 
@@ -186,6 +190,11 @@ def add_constraint(operations: Any, op: Any, table: str, schema: str | None) -> 
     conn = operations.get_bind()
     sql = constraint_sql(conn.dialect, constraint)
     rebuild_table(conn, table, schema, TableChange(add_constraints=[sql]))
+
+
+def drop_constraint(operations: Any, name: str, table: str, schema: str | None) -> None:
+    """Drop a named table constraint through the rebuild (same reason as adding one)."""
+    rebuild_table(operations.get_bind(), table, schema, TableChange(drop_constraints=[name]))
 
 
 def column_sql(dialect: sa.Dialect, table: str, column: sa.Column[Any]) -> str:
