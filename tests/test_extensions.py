@@ -7,6 +7,7 @@ comparator adds its operation, ours (priority LAST) must see it.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -262,3 +263,43 @@ def test_type_decorator_compares_its_impl(
     if kept and db.dialect != "sqlite":
         col = {c["name"]: c for c in sa.inspect(db.engine).get_columns("users")}["email"]
         assert col["type"].length == 255
+
+
+def test_audit_lists_orphan_views_and_enum_label_removals(
+    make_database: object, tmp_path: Path
+) -> None:
+    """What the revision reports about other extensions' operations, the audit lists too."""
+    import json
+
+    from click.testing import CliRunner
+
+    from alembic_additive.cli import main
+
+    db: Database = make_database("postgresql")  # type: ignore[operator]
+    _views_database(db)
+    _enum_database(db)
+    enum_part = ENUM_MODELS.format(values="'draft', 'active'")
+    enum_part = enum_part.replace("import sqlalchemy as sa\n", "").replace(
+        "metadata = sa.MetaData()\n", ""
+    )
+    models = VIEWS_MODELS + "\n" + enum_part
+    make_project(tmp_path, db.ini_url, models)
+    ini = str(tmp_path / "alembic.ini")
+    sys.modules.pop("models", None)
+    result = CliRunner().invoke(main, ["audit", "-c", ini, "--format", "json"])
+    sys.modules.pop("models", None)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    views = {v["table"]: (v["materialized"], v["rows"]) for v in report["orphan_views"]}
+    assert views == {"legacy_names": (False, None), "legacy_totals": (True, 4)}
+    [removal] = report["enum_value_removals"]
+    assert removal["removed"] == ["archived", "lost"]
+    assert removal["decision"]["action"] == "suppress"
+    assert report["summary"]["orphan_views"] == 2
+    text = CliRunner().invoke(main, ["audit", "-c", ini]).stdout
+    sys.modules.pop("models", None)
+    assert "Orphan views (database only):" in text and "Enum label removals:" in text
+    markdown = CliRunner().invoke(main, ["audit", "-c", ini, "--format", "markdown"]).stdout
+    sys.modules.pop("models", None)
+    assert "**Orphan materialized view** `legacy_totals`: 4 rows (in use)" in markdown
+    assert "**Enum labels still in use** `order_status`: removes 'archived'" in markdown

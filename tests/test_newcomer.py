@@ -281,3 +281,21 @@ def test_an_invalid_findings_only_choice_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "findings_only_revision: expected one of write, skip, got 'never'" in proc.stderr
     assert list((tmp_path / "migrations" / "versions").glob("*.py")) == []
+
+
+def test_recover_follows_the_project_style_by_default(tmp_path: Path) -> None:
+    """Declarative models get classes, Core models get ``sa.Column`` lists, unasked."""
+    for models, expected, absent in (
+        (MODELS, "Mapped[", "RECOVERED_COLUMNS"),
+        (ORPHAN_ONLY, "RECOVERED_COLUMNS", "Mapped["),
+    ):
+        folder = tmp_path / expected.strip("[")
+        folder.mkdir()
+        engine = sa.create_engine(f"sqlite:///{folder / 'app.db'}")
+        drifted(Database("sqlite", engine.url, engine))
+        make_project(folder, f"sqlite:///{folder / 'app.db'}", models)
+        sys.modules.pop("models", None)
+        result = run("recover", "-c", str(folder / "alembic.ini"))
+        assert result.exit_code == 0, result.output
+        assert expected in result.stdout and absent not in result.stdout
+        compile(result.stdout, "recovered.py", "exec")

@@ -45,6 +45,9 @@ class Comparison:
     """The database URL with its password masked."""
     written: list[str] = field(default_factory=list)
     """Revision files written (``write=True``)."""
+    metadata: Any = None
+    """The models' ``target_metadata`` (a MetaData or a sequence of them), when known: the
+    project's style (declarative or Core) is read from it."""
 
     @classmethod
     def nothing(cls, dialect: sa.Dialect, url: str, written: list[str]) -> Comparison:
@@ -139,6 +142,7 @@ def compare_project(
         if not write:
             context.opts[NOT_WRITING] = True
         seen["dialect"] = context.dialect
+        seen["metadata"] = context.opts.get("target_metadata")
         bind = context.bind
         seen["url"] = masked(bind.engine.url) if bind is not None else "?"
         revision_context.run_autogenerate(rev, context)
@@ -174,6 +178,7 @@ def compare_project(
     if comparison is None:
         return Comparison.nothing(seen["dialect"], seen["url"], seen.get("written", []))
     comparison.written = seen.get("written", [])
+    comparison.metadata = seen.get("metadata")
     return comparison
 
 
@@ -202,7 +207,9 @@ def compare_standalone(url: str, metadata_path: str) -> Comparison:
         raise AuditError(
             f"cannot connect to {masked(url)}: {urls.first_line(exc, resolved)}"
         ) from None
-    return _from_script(script, engine.dialect, masked(url))
+    comparison = _from_script(script, engine.dialect, masked(url))
+    comparison.metadata = metadata
+    return comparison
 
 
 def load_metadata(path: str) -> sa.MetaData:

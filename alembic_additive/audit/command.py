@@ -253,10 +253,11 @@ def _write_backup(comparison: Any, backup: str, fmt: str) -> None:
 @project_options
 @click.option(
     "--style",
-    type=click.Choice(["declarative", "core"]),
-    default="declarative",
+    type=click.Choice(["auto", "declarative", "core"]),
+    default="auto",
     show_default=True,
-    help="mapped_column classes, or sa.Column / sa.Table.",
+    help="mapped_column classes, or sa.Column / sa.Table; auto follows the project "
+    "(declarative when the models' MetaData belongs to a declarative base).",
 )
 @click.option(
     "-o",
@@ -287,7 +288,7 @@ def recover(
     comparison = compare(config_file, name, x_args, url, metadata_path)
     with quiet_logs():
         verdict = comparison.verdict(_Progress(True))
-    code = recovery_code(verdict, comparison.dialect, style)
+    code = recovery_code(verdict, comparison.dialect, style, comparison.metadata)
     _emit(code, output)
     sys.exit(EXIT_OK)
 

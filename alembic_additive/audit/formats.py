@@ -32,6 +32,7 @@ _SUMMARY_LABELS = [
     ("database_tables", "tables in the database"),
     ("model_tables", "tables in the models"),
     ("orphan_tables", "tables only in the database"),
+    ("orphan_views", "views only in the database"),
     ("missing_tables", "tables only in the models"),
     ("orphan_columns", "orphan columns"),
     ("orphan_columns_with_data", "orphan columns holding data"),
@@ -42,6 +43,7 @@ _SUMMARY_LABELS = [
     ("nullability_mismatches", "nullability mismatches"),
     ("orphan_indexes", "orphan indexes"),
     ("orphan_constraints", "orphan constraints"),
+    ("enum_value_removals", "enum label removals"),
     ("possible_renames", "possible renames"),
     ("contradicted_claims", "model claims the data contradicts"),
     ("suppressed_operations", "operations the policy suppresses"),
@@ -73,6 +75,18 @@ def to_text(report: dict[str, Any]) -> str:
         [
             [_where(t), f"{_n(t['rows'], t)} rows", t["decision"]["action"]]
             for t in report["orphan_tables"]
+        ],
+    )
+    section(
+        "Orphan views (database only):",
+        [
+            [
+                _where(v),
+                "materialized view" if v["materialized"] else "view",
+                f"{_n(v['rows'], v)} rows" if v["materialized"] else "",
+                v["decision"]["action"],
+            ]
+            for v in report["orphan_views"]
         ],
     )
     section(
@@ -134,6 +148,13 @@ def to_text(report: dict[str, Any]) -> str:
         ],
     )
     section(
+        "Enum label removals:",
+        [
+            [_where(e), ", ".join(e["removed"]), e["decision"]["action"], e["decision"]["reason"]]
+            for e in report["enum_value_removals"]
+        ],
+    )
+    section(
         "Possible renames (never applied automatically):",
         [
             [_where(r), f"{r['from']} -> {r['to']}", f"{_n(r['non_null'], r)} non-null"]
@@ -171,6 +192,15 @@ def to_markdown(report: dict[str, Any]) -> str:
         rows = _n(t["rows"], t)
         state = "empty" if t["rows"] == 0 else "in use"
         critical.append(f"**Orphan table** `{_where(t)}`: {rows} rows ({state})")
+    for v in report["orphan_views"]:
+        if v["materialized"] and v["rows"] != 0:
+            critical.append(
+                f"**Orphan materialized view** `{_where(v)}`: {_n(v['rows'], v)} rows (in use)"
+            )
+    for e in report["enum_value_removals"]:
+        if e["decision"]["action"] == "suppress":
+            reason = e["decision"]["reason"]
+            critical.append(f"**Enum labels still in use** `{_where(e)}`: {reason}")
     lossy = [  # a measured change is lossy where values would change (then suppressed)
         t
         for t in report["type_mismatches"]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..findings import (
     Action,
     Decision,
+    EnumValueRemoval,
     MissingColumn,
     MissingIndex,
     MissingTable,
@@ -18,6 +19,7 @@ from ..findings import (
     OrphanConstraint,
     OrphanIndex,
     OrphanTable,
+    OrphanView,
     TypeChange,
     Verdict,
 )
@@ -56,6 +58,7 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
     dialect = comparison.dialect
     out: dict[str, list[dict[str, Any]]] = {
         "orphan_tables": [],
+        "orphan_views": [],
         "missing_tables": [],
         "orphan_columns": [],
         "missing_columns": [],
@@ -64,6 +67,7 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
         "orphan_indexes": [],
         "orphan_constraints": [],
         "missing_indexes": [],
+        "enum_value_removals": [],
         "possible_renames": [],
     }
     for d in verdict.decisions:
@@ -71,7 +75,27 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
         base = {"schema": f.table.schema, "table": f.table.name}
         counts = m.get(f.table)
         exactness = {"estimated": counts.estimated, "timed_out": counts.timed_out}
-        if isinstance(f, OrphanTable):
+        if isinstance(f, OrphanView):
+            out["orphan_views"].append(
+                {
+                    **base,
+                    "materialized": f.materialized,
+                    "rows": counts.rows if f.materialized else None,
+                    **exactness,
+                    "decision": _decision(d),
+                }
+            )
+        elif isinstance(f, EnumValueRemoval):
+            out["enum_value_removals"].append(
+                {
+                    "schema": f.table.schema,
+                    "table": f.table.name,
+                    "removed": list(f.removed),
+                    "columns": sorted(f"{t}.{c}" for t, c, _ in f.columns),
+                    "decision": _decision(d),
+                }
+            )
+        elif isinstance(f, OrphanTable):
             out["orphan_tables"].append(
                 {**base, "rows": counts.rows, **exactness, "decision": _decision(d)}
             )
@@ -170,6 +194,8 @@ def build_report(comparison: Comparison, verdict: Verdict) -> dict[str, Any]:
         "model_tables": model_tables,
         "orphan_tables": len(out["orphan_tables"]),
         "orphan_tables_with_rows": sum(1 for t in out["orphan_tables"] if t["rows"] != 0),
+        "orphan_views": len(out["orphan_views"]),
+        "enum_value_removals": len(out["enum_value_removals"]),
         "missing_tables": len(out["missing_tables"]),
         "orphan_columns": len(out["orphan_columns"]),
         "orphan_columns_with_data": len(with_data),
