@@ -95,11 +95,16 @@ def gather(fn: FunctionNode, module: ModuleInfo) -> Facts:
             continue
         if kind in _RECORDED:
             _record(node, facts)
-        for field_name in node._fields:
+        fields = _CHILDREN.get(kind)
+        if fields is None:
+            fields = _CHILDREN[kind] = _children(kind)
+        for field_name, nullable in fields:
             value = getattr(node, field_name, None)
-            if isinstance(value, list):
-                stack.extend([v for v in value if isinstance(v, ast.AST)])
-            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+            if value is None:
+                continue
+            if type(value) is list:
+                stack.extend([v for v in value if v is not None] if nullable else value)
+            else:
                 stack.append(value)
     facts.calls.sort(key=_position)
     facts.withs.sort(key=lambda pair: _position(pair[1]))
@@ -123,8 +128,45 @@ _RECORDED = frozenset(
         ast.Yield,
     }
 )
-#: Nodes without anything below them (``Load()``, ``Add()``...): not worth a visit.
-_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+#: Fields that never hold a node worth a visit: names and numbers, ``Load()`` / ``Add()``
+#: / ``Eq()`` leaves, and ``import`` aliases (which have nothing below them).
+_NOT_CHILDREN = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "attr",
+        "arg",
+        "name",
+        "names",
+        "asname",
+        "module",
+        "level",
+        "kind",
+        "conversion",
+        "is_async",
+        "type_comment",
+        "kwd_attrs",
+        "rest",
+        "simple",
+        "lineno",
+        "tag",
+    }
+)
+#: List fields that may hold None (``{**d}`` keys, keyword-only parameters without default).
+_NULLABLE_LISTS = frozenset({"keys", "kw_defaults"})
+#: Node type -> ``(field, list may hold None)`` to descend into, in ``_fields`` order.
+_CHILDREN: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _children(kind: type) -> tuple[tuple[str, bool], ...]:
+    """The fields of ``kind`` that can hold nodes: per type once, instead of asking every
+    value of every node whether it is a node (the linter's hottest loop)."""
+    if kind is ast.MatchSingleton or kind is ast.Constant:  # their value is a constant
+        return ()
+    fields: tuple[str, ...] = getattr(kind, "_fields", ())
+    return tuple((f, f in _NULLABLE_LISTS) for f in fields if f not in _NOT_CHILDREN)
 
 
 def _position(node: ast.expr | ast.stmt) -> tuple[int, int]:
