@@ -169,6 +169,31 @@ def _children(kind: type) -> tuple[tuple[str, bool], ...]:
     return tuple((f, f in _NULLABLE_LISTS) for f in fields if f not in _NOT_CHILDREN)
 
 
+def contains(node: ast.AST, kinds: frozenset[type]) -> bool:
+    """Is ``node`` or any node below it of one of ``kinds`` (exact types)? What
+    ``any(isinstance(n, kinds) for n in ast.walk(node))`` says, minus leaves and ``import``
+    aliases, which no caller asks about."""
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind in kinds:
+            return True
+        fields = _CHILDREN.get(kind)
+        if fields is None:
+            fields = _CHILDREN[kind] = _children(kind)
+        for field_name, nullable in fields:
+            value = getattr(node, field_name, None)
+            if value is None:
+                continue
+            if type(value) is list:
+                extend([v for v in value if v is not None] if nullable else value)
+            else:
+                push(value)
+    return False
+
+
 def _position(node: ast.expr | ast.stmt) -> tuple[int, int]:
     return node.lineno, node.col_offset
 

@@ -18,6 +18,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .facts import contains
 from .model import Event, Hit, OpCall, SqlCall, SuppressionComment
 from .names import FunctionNode
 from .sql import created_objects, normalise
@@ -111,14 +112,16 @@ _BRANCHING: tuple[type[ast.AST], ...] = (
     *[t for t in (getattr(ast, "TryStar", None),) if isinstance(t, type)],
 )
 #: The same inside one statement: ``cond and op.create_table(...)``, lambdas, comprehensions.
-_BRANCHING_EXPR = (
-    ast.IfExp,
-    ast.BoolOp,
-    ast.Lambda,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
+_BRANCHING_EXPR: frozenset[type] = frozenset(
+    {
+        ast.IfExp,
+        ast.BoolOp,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    }
 )
 
 
@@ -148,7 +151,7 @@ def _conditional(body: list[ast.stmt], position: tuple[int, int], branched: bool
         for block in _blocks(stmt):
             if any(_contains(s, position) for s in block):
                 return _conditional(block, position, inner)
-        return inner or any(isinstance(n, _BRANCHING_EXPR) for n in ast.walk(stmt))
+        return inner or contains(stmt, _BRANCHING_EXPR)
     return True  # not found: assume the worst
 
 
