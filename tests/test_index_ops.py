@@ -7,6 +7,7 @@ table's rows before and after and the index lists before and after the downgrade
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def test_drops_kept_by_configuration_run_twice(db: Database, tmp_path: Path) -> 
     # SQLite rebuilds the table itself (no batch copy), a no-op when the column is gone
     twice = "drop_column_safe" if db.dialect == "sqlite" else "drop_column_if_exists"
     assert f"{twice}('users', 'old_flag')" in upgrade
-    assert "drop_index_if_exists('ix_users_org', 'users')" in upgrade
+    assert re.search(r"drop_index_if_exists\((op\.f\()?'ix_users_org'\)?, 'users'\)", upgrade)
     alembic(project, "upgrade", "head")
     alembic(project, "stamp", "base")
     alembic(project, "upgrade", "head")  # was: table legacy does not exist
