@@ -169,25 +169,26 @@ _COLUMN = frozenset(
 class _Folder:
     """One versions folder, indexed for :meth:`Versions.previous_type`.
 
-    ``lowered`` is every revision's text, lower-cased and joined, so that finding the
-    revisions that mention a table is one substring search over the folder rather than one
-    per revision; ``starts`` / ``revisions`` map an offset in it back to its revision.
+    ``lowered`` is every file's text, lower-cased and joined, so that finding the files
+    that mention a table is one substring search over the folder rather than one per file;
+    ``starts`` / ``files`` map an offset in it back to its file. The revision graph is read
+    (``graph``, revision -> (file, parents)) only when a file other than the asking one
+    mentions the column.
     """
 
-    graph: dict[str, tuple[str, tuple[str, ...], int]] = field(default_factory=dict)
-    """revision -> (file, parents, index of its text in ``starts``)"""
+    files: list[str] = field(default_factory=list)
     lowered: str = ""
     starts: list[int] = field(default_factory=list)
-    revisions: list[str] = field(default_factory=list)
+    graph: dict[str, tuple[str, tuple[str, ...]]] | None = None
 
     def mentioning(self, table: str, column: str) -> set[str]:
-        """Revisions whose lower-cased text contains both ``table`` and ``column`` as whole
+        """Files whose lower-cased text contains both ``table`` and ``column`` as whole
         names (see :func:`_bounded`): the only ones whose column types can hold the pair."""
-        lowered, starts, revisions = self.lowered, self.starts, self.revisions
+        lowered, starts, files = self.lowered, self.starts, self.files
         if not table:  # the empty name is in every text
             return {
-                r
-                for i, r in enumerate(revisions)
+                f
+                for i, f in enumerate(files)
                 if _names(lowered, column, starts[i], starts[i + 1] - 1)
             }
         found: set[str] = set()
@@ -199,10 +200,10 @@ class _Folder:
             if after > end:  # straddling two texts
                 at = lowered.find(table, at + 1)
             elif _bounded(lowered, at, after) and _names(lowered, column, starts[index], end):
-                found.add(revisions[index])
-                at = lowered.find(table, end)  # one hit per revision is enough
+                found.add(files[index])
+                at = lowered.find(table, end)  # one hit per file is enough
             else:
-                at = lowered.find(table, after - len(table) + 1)
+                at = lowered.find(table, at + 1)
         return found
 
 
@@ -253,26 +254,28 @@ class Versions:
         Only ancestors whose text mentions both names are parsed, so walking back through a
         long history costs a substring search over the folder.
         """
-        folder = self._folder(os.path.dirname(os.path.abspath(path)))
+        path = os.path.abspath(path)
+        folder = self._folder(os.path.dirname(path))
         key = (table.lower(), column.lower())
-        naming = folder.mentioning(*key)
-        if not naming:
-            return None  # no revision of the folder even mentions the column
-        graph = folder.graph
+        files = folder.mentioning(*key)
+        if not files:
+            return None  # no file of the folder even mentions the column
+        if files == {path} and key not in self._types(path):
+            return None  # only this revision names it, and could only answer for itself
+        graph = self._graph(folder)
+        naming = {revision for revision, (file, _) in graph.items() if file in files}
         todo, seen = collections.deque(downs), set(downs)
-        while todo:
+        while todo and naming:
             revision = todo.popleft()
             entry = graph.get(revision)
             if entry is None:
                 continue
-            file, parents, _index = entry
+            file, parents = entry
             if revision in naming:
                 found = self._types(file).get(key)
                 if found is not None:
                     return found
-                naming.discard(revision)
-                if not naming:
-                    return None  # no revision left that could say
+                naming.discard(revision)  # once none is left, no ancestor can say
             for parent in parents:
                 if parent not in seen:
                     seen.add(parent)
@@ -287,11 +290,31 @@ class Versions:
         try:
             names = sorted(n for n in os.listdir(path) if n.endswith(".py"))
         except OSError:
-            return folder
+            names = []
         texts: list[str] = []
         offset = 0
         for name in names:
             file = os.path.join(path, name)
+            text = self._read(file)
+            if isinstance(text, LintError):
+                continue
+            lowered = text.lower()  # per text: lower() may change a text's length
+            folder.files.append(file)
+            folder.starts.append(offset)
+            texts.append(lowered)
+            offset += len(lowered) + 1
+        folder.starts.append(offset)
+        # a name straddling the separator is rejected in :meth:`_Folder.mentioning`
+        folder.lowered = "\0".join(texts) + "\0"
+        return folder
+
+    def _graph(self, folder: _Folder) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """revision -> (file, parents) for the folder's files (the first file wins a
+        revision id written twice)."""
+        if folder.graph is not None:
+            return folder.graph
+        graph: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for file in folder.files:
             text = self._read(file)
             if isinstance(text, LintError):
                 continue
@@ -301,18 +324,9 @@ class Versions:
                 if isinstance(module, LintError) or module.revision is None:
                     continue
                 ids = (module.revision, module.down_revisions)
-            if ids[0] in folder.graph:
-                continue
-            folder.graph[ids[0]] = (file, ids[1], len(texts))
-            lowered = text.lower()  # per text: lower() may change a text's length
-            folder.starts.append(offset)
-            folder.revisions.append(ids[0])
-            texts.append(lowered)
-            offset += len(lowered) + 1
-        folder.starts.append(offset)
-        # a name straddling the separator is rejected in :meth:`_Folder.mentioning`
-        folder.lowered = "\0".join(texts) + "\0"
-        return folder
+            graph.setdefault(ids[0], (file, ids[1]))
+        folder.graph = graph
+        return graph
 
     def _read(self, file: str) -> str | LintError:
         text = self.texts.get(file)
