@@ -61,5 +61,8 @@ def test_enabling_by_name_matches_only_this_plugin() -> None:
         "alembic_additive.compare.columns",
         "alembic_additive.compare.indexes",
         "alembic_additive.compare.alter_columns",
+        "alembic_additive.compare.stored_names",
+        "alembic_additive.compare.views",
+        "alembic_additive.compare.enums",
         "alembic_additive.compare.additive",
     }
