@@ -117,8 +117,17 @@ def stored_name(operations: AbstractOperations, name: str) -> str:
     PostgreSQL silently truncates identifiers to 63 *bytes* (``max_identifier_length``),
     cutting at a character boundary; a lookup for the long name would never find the
     object it created. Other dialects keep (or reject) long names.
+
+    A name made by a naming convention (``op.f()``, a ``conv``) that is too long is
+    shortened by SQLAlchemy itself, with a hash (``..._c63b``), on every dialect: looked up
+    by the long name or by PostgreSQL's cut, the rerun would create it a second time.
     """
     dialect = operations.migration_context.dialect
+    if isinstance(name, sa.sql.elements._truncated_label):
+        limit = dialect.max_constraint_name_length or dialect.max_identifier_length
+        if limit is not None and len(name) > limit:
+            return name[: limit - 8] + "_" + sa.util.md5_hex(name)[-4:]
+        return str(name)
     return truncated(name, dialect.name, dialect.max_identifier_length)
 
 
@@ -129,6 +138,17 @@ def truncated(name: str, dialect_name: str, limit: int) -> str:
     if len(raw) <= limit:
         return name
     return raw[:limit].decode("utf-8", errors="ignore")
+
+
+def rendered_name(autogen_context: Any, name: str | None) -> str:
+    """A constraint or index name as the revision writes it: ``op.f('...')`` for a name a
+    naming convention made (as Alembic writes the upgrade's), so that SQLAlchemy shortens a
+    too-long one the same way in the downgrade and :func:`stored_name` finds it."""
+    if isinstance(name, sa.sql.elements.conv):
+        from alembic.autogenerate.render import _render_gen_name
+
+        return repr(_render_gen_name(autogen_context, name))
+    return repr(name)
 
 
 def same_name(operations: AbstractOperations, live: str | None, wanted: str | None) -> bool:

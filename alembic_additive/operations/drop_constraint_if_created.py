@@ -158,7 +158,7 @@ def render_drop_constraint_if_created(
     autogen_context.imports.add(_support.IMPORT_LINE)
     batch = autogen_context._has_batch
     prefix = "batch_op." if batch else autogen_context.opts.get("alembic_module_prefix") or ""
-    args = [repr(op.constraint_name)]
+    args = [_support.rendered_name(autogen_context, op.constraint_name)]
     if not batch:
         args.append(repr(op.table_name))
     args.append(f"type_={op.constraint_type!r}")

@@ -128,4 +128,5 @@ def render_drop_index_if_exists(autogen_context: AutogenContext, op: DropIndexIf
     extra = f", schema={op.schema!r}" if op.schema else ""
     if op.only_if_created:
         extra += ", only_if_created=True"
-    return f"{prefix}drop_index_if_exists({op.index_name!r}, {op.table_name!r}{extra})"
+    name = _support.rendered_name(autogen_context, op.index_name)
+    return f"{prefix}drop_index_if_exists({name}, {op.table_name!r}{extra})"
