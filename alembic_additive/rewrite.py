@@ -18,6 +18,7 @@ from .findings import TAGGED_KEY, Action, Decision, Key, Kind, TableRef, Verdict
 from .operations import (
     AddColumnIfNotExistsOp,
     AdditiveReportOp,
+    AlterColumnRecordedOp,
     AlterColumnSafeOp,
     CreateIndexIfNotExistsOp,
     CreateTableIfNotExistsOp,
@@ -45,6 +46,7 @@ def apply(
     new_ops: list[ops.MigrateOperation] = []
     for op in upgrade_ops.ops:
         new_ops.extend(state.top(op))
+    new_ops = _foreign_keys_last(new_ops)
     dialect = autogen_context.dialect
     checks = policy.guards(kept.read(new_ops, dialect)) if dialect is not None else []
     if checks:  # one guard op, before any DDL: a refusal then changes nothing
@@ -52,6 +54,33 @@ def apply(
     if report is not None:
         new_ops.insert(0, AdditiveReportOp(report, standalone=not new_ops))
     upgrade_ops.ops = new_ops
+
+
+def _foreign_keys_last(operations: list[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
+    """Foreign keys created after everything else the revision adds.
+
+    Autogenerate writes a revision table by table, in name order, so a foreign key from
+    ``a_child`` comes before the unique constraint (or column) of ``b_parent`` it references,
+    and the upgrade fails (PostgreSQL: no unique constraint matching; MariaDB: errno 150).
+    Created last in the upgrade, they are dropped first in the downgrade, which Alembic
+    derives by reversing the upgrade. Within each group the order is kept.
+    """
+    rest: list[ops.MigrateOperation] = []
+    keys: list[ops.MigrateOperation] = []
+    for op in operations:
+        if isinstance(op, ops.CreateForeignKeyOp):
+            keys.append(op)
+        elif isinstance(op, ops.ModifyTableOps) and any(
+            isinstance(inner, ops.CreateForeignKeyOp) for inner in op.ops
+        ):
+            others = [o for o in op.ops if not isinstance(o, ops.CreateForeignKeyOp)]
+            fks = [o for o in op.ops if isinstance(o, ops.CreateForeignKeyOp)]
+            if others:
+                rest.append(ops.ModifyTableOps(op.table_name, others, schema=op.schema))
+            keys.append(ops.ModifyTableOps(op.table_name, fks, schema=op.schema))
+        else:
+            rest.append(op)
+    return rest + keys
 
 
 class _State:
@@ -166,6 +195,8 @@ class _State:
             if not op.has_changes():
                 return None
             kept = WideningAlterColumnOp.from_op(op) if op.modify_type is not None else op
+            if op.modify_nullable is False:  # the downgrade loosens only what it tightened
+                return AlterColumnRecordedOp.from_op(kept)
             return AlterColumnSafeOp.from_op(kept) if self.sqlite else kept
         if isinstance(op, ops.AddConstraintOp):
             return twins.constraint(op)
