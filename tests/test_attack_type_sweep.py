@@ -201,6 +201,24 @@ CASES: tuple[Case, ...] = (
         ("José",),
         (MB3 * 4, "José", MB4),
     ),
+    Case(
+        "utf8mb4-column-in-latin1-table-to-tinytext",
+        my("VARCHAR(63) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+        "mysql.TINYTEXT()",
+        ("abc",),
+        (MB4 * 63, MB3 * 63, "é"),
+        table_suffix={"mysql": " CHARACTER SET latin1"},
+        table_kwargs='mysql_charset="latin1"',
+    ),
+    Case(
+        "utf8mb4-column-in-latin1-table-to-text",
+        my("VARCHAR(50) CHARACTER SET utf8mb4"),
+        "sa.Text()",
+        ("abc",),
+        (MB4 * 50, "ÿ"),
+        table_suffix={"mysql": " CHARACTER SET latin1"},
+        table_kwargs='mysql_charset="latin1"',
+    ),
     # --- integers -----------------------------------------------------------------------
     Case(
         "smallint-to-integer",
@@ -370,6 +388,41 @@ CASES: tuple[Case, ...] = (
         (0.5,),
         (-1.5,),
     ),
+    Case(
+        "integer-to-numeric-default",
+        every("INTEGER"),
+        "sa.Numeric()",
+        (1,),
+        (2**31 - 1, -(2**31)),
+    ),
+    Case(
+        "tinyint-unsigned-to-smallint",
+        my("TINYINT UNSIGNED"),
+        "sa.SmallInteger()",
+        (1,),
+        (255, 0),
+    ),
+    Case(
+        "mediumint-to-integer",
+        my("MEDIUMINT"),
+        "sa.Integer()",
+        (1,),
+        (-(2**23), 2**23 - 1),
+    ),
+    Case(
+        "numeric-nan-to-numeric12-2",
+        pg("NUMERIC(10, 2)"),
+        "sa.Numeric(12, 2)",
+        (Decimal("1.25"),),
+        (Decimal("NaN"), Decimal("-99999999.99")),
+    ),
+    Case(
+        "timestamp3-to-timestamp6",
+        pg("TIMESTAMP(3)") | my("DATETIME(3)"),
+        "sa.DateTime()",
+        (dt.datetime(2024, 1, 1),),
+        (DT_MS, dt.datetime(1, 1, 1)),
+    ),
     # --- booleans -----------------------------------------------------------------------
     Case(
         "boolean-to-smallint",
@@ -391,6 +444,13 @@ CASES: tuple[Case, ...] = (
         "sa.Boolean(create_constraint=False)",
         (1,),
         (127, -128),
+    ),
+    Case(
+        "sqlite-boolean-text-to-smallint",
+        lite("BOOLEAN"),
+        "sa.SmallInteger()",
+        (1,),
+        ("yes", "", 0.5, 2, b"\x01"),
     ),
     # --- dates and times ----------------------------------------------------------------
     Case(
