@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -41,9 +42,45 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _OneLineUsageError(click.ClickException):
+    """A usage error click found (unknown option, bad ``--format`` value): one line on
+    stderr and exit 2, like every other error, instead of click's usage block."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"alembic-additive: error: {self.format_message()}", err=True)
+
+
+def _one_line_usage(exc: click.UsageError) -> click.ClickException:
+    """``exc`` as one line naming where help is, unless it asks for the help itself."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `alembic-additive`: the help
+        return exc
+    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    return _OneLineUsageError(exc.format_message() + hint)
+
+
 class _Group(click.Group):
     """Usage errors exit 2 with one line, like every other error; commands are loaded when
     they are used (see :data:`LAZY_COMMANDS`)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line_usage(exc) from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # the command's own options, or an unknown command
+            raise _one_line_usage(exc) from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})

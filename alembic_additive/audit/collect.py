@@ -155,6 +155,7 @@ def compare_project(
             script,
             fn=retrieve,
             as_sql=False,
+            dont_mutate=True,  # a report: no alembic_version table created on a new database
             template_args=revision_context.template_args,
             revision_context=revision_context,
         ):
