@@ -11,6 +11,7 @@ from ..types import guard_check as _type_fits  # noqa: F401  # registers the typ
 from ._support import IMPORT_LINE
 from .add_column import AddColumnIfNotExistsOp
 from .alter_column import WideningAlterColumnOp
+from .alter_column_recorded import AlterColumnRecordedOp
 from .alter_column_safe import AlterColumnSafeOp
 from .create_check import CreateCheckConstraintIfNotExistsOp
 from .create_foreign_key import CreateForeignKeyIfNotExistsOp
@@ -35,6 +36,7 @@ __all__ = [
     "IMPORT_LINE",
     "AddColumnIfNotExistsOp",
     "AdditiveReportOp",
+    "AlterColumnRecordedOp",
     "AlterColumnSafeOp",
     "CreateCheckConstraintIfNotExistsOp",
     "CreateForeignKeyIfNotExistsOp",

@@ -39,6 +39,8 @@ TABLE = "table"
 COLUMN = "column"
 INDEX = "index"
 CONSTRAINT = "constraint"
+#: a kept NOT NULL the upgrade really tightened (the column was nullable before)
+NOT_NULL = "not_null"
 
 
 def _table(schema: str | None) -> sa.Table:
