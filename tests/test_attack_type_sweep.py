@@ -607,11 +607,7 @@ CASES: tuple[Case, ...] = (
     ),
 )
 
-FAILING: dict[tuple[str, str], str] = {
-    ("mysql-strict", "real-to-double"): "FLOAT 0.1 reads back as 0.10000000149011612",
-    ("mysql-empty", "real-to-double"): "FLOAT 0.1 reads back as 0.10000000149011612",
-    ("postgresql", "real-to-double"): "REAL 0.1 reads back as 0.10000000149011612",
-}
+FAILING: dict[tuple[str, str], str] = {}
 """(mode, case) pairs that lose or change a value today: reported, not committed."""
 
 REFUSES: frozenset[tuple[str, str]] = frozenset(
@@ -619,6 +615,11 @@ REFUSES: frozenset[tuple[str, str]] = frozenset(
         ("postgresql", "char5-to-text"),
         ("postgresql", "char5-to-string10"),
         ("sqlite", "sqlite-integer-text-to-numeric"),
+        # single -> double precision keeps the number but reads 0.1 back as
+        # 0.10000000149011612: measured, kept on 0.5, refused on 0.1 (found by this sweep)
+        ("postgresql", "real-to-double"),
+        ("mysql-strict", "real-to-double"),
+        ("mysql-empty", "real-to-double"),
     }
 )
 """(mode, case) pairs whose upgrade refuses on the production values: each is run alone

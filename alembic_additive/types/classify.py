@@ -113,7 +113,16 @@ def _by_rule(old: Storage, new: Storage, dialect: str, change: str) -> Proof:
     if old.family == "decimal" and new.family == "decimal":
         return _decimals(old, new, change)
     if old.family == "float" and new.family == "float":
-        if old.bits is not None and new.bits is not None and new.bits >= old.bits:
+        if old.bits is not None and new.bits is not None and new.bits > old.bits:
+            # the binary value is kept, but it reads back differently: single precision
+            # prints 0.1 as "0.1", double precision prints the same number as
+            # "0.10000000149011612", and that is what the application then gets
+            return Proof(
+                Outcome.MEASURE,
+                f"{change} keeps each number but reads most fractions back with more digits",
+                MisfitCheck("float_text", 0),
+            )
+        if old.bits is not None and new.bits is not None and new.bits == old.bits:
             return Proof(Outcome.WIDENING, f"{change} widens")
         return Proof(Outcome.LOSSY, f"{change} loses precision")
     return Proof(Outcome.LOSSY, f"{change} is not a provable widening")

@@ -1,8 +1,8 @@
 """The static type check that spares most lint runs importing SQLAlchemy.
 
 :func:`obvious_widening` answers from the source alone; whatever it calls a widening must be
-one for :func:`alembic_additive.widening.classify` too (the authority, dialect-aware), so a
-change there cannot leave lint silent about a narrowing.
+one for the rule's :func:`widens` too (built on :func:`alembic_additive.widening.classify`, the
+authority, dialect-aware), so a change there cannot leave lint silent about a narrowing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from alembic_additive.lint.names import Binding
+from alembic_additive.lint.rules.alter_column_type import widens
 from alembic_additive.lint.typeeval import evaluate_type, obvious_widening, static_type
-from alembic_additive.widening import classify
 
 NAMES: dict[str, Binding] = {"sa": "sqlalchemy"}
 
@@ -61,7 +61,7 @@ def test_obvious_widening_agrees_with_classify(old: str, new: str) -> None:
     old_t = evaluate_type(ast.parse(old, mode="eval").body, NAMES)
     new_t = evaluate_type(ast.parse(new, mode="eval").body, NAMES)
     assert isinstance(old_t, sa.types.TypeEngine) and isinstance(new_t, sa.types.TypeEngine)
-    assert classify(old_t, new_t)[0], (old, new)
+    assert widens(old_t, new_t)[0], (old, new)
 
 
 def test_obvious_cases_are_recognised() -> None:

@@ -66,7 +66,7 @@ def check(event: Event) -> Iterator[Hit]:
             name=column,
         )
         return
-    widening, reason = _classify(old_type, new_type)
+    widening, reason = widens(old_type, new_type)
     if not widening:
         yield Hit(
             f"`{event.call_text}` changes the type of {target}: {reason}{source}",
@@ -75,15 +75,23 @@ def check(event: Event) -> Iterator[Hit]:
         )
 
 
-def _classify(old: object, new: object) -> tuple[bool, str]:
-    """:func:`alembic_additive.widening.classify`, remembered per pair of types: histories
-    repeat the same few changes (``String(255)`` -> ``Text``) hundreds of times."""
+def widens(old: object, new: object) -> tuple[bool, str]:
+    """Whether the change loses no stored value: :func:`alembic_additive.widening.classify`,
+    remembered per pair of types (histories repeat the same few changes, ``String(255)`` ->
+    ``Text``, hundreds of times).
+
+    Single -> double precision keeps every stored number exactly, so lint, which flags data
+    loss, does not report it; the plugin, which promises values read back unchanged, measures
+    the values that read back with more digits (0.1 as 0.10000000149011612) before keeping it.
+    """
     key = (type(old), repr(old), type(new), repr(new))
     answer = _CLASSIFIED.get(key)
     if answer is None:
         from ...widening import classify
 
-        widening, reason, _misfit = classify(_as_type(old), _as_type(new))
+        widening, reason, misfit = classify(_as_type(old), _as_type(new))
+        if not widening and misfit is not None and misfit.what == "float_text":
+            widening = True
         answer = _CLASSIFIED[key] = (widening, reason)
     return answer
 
