@@ -51,6 +51,19 @@ _SUMMARY_LABELS = [
 ]
 
 
+#: Counts of what only other extensions produce (alembic_utils views, alembic-postgresql-enum
+#: labels): shown when there is something to count, so most projects never see them.
+_SHOWN_WHEN_NONZERO = frozenset({"orphan_views", "enum_value_removals"})
+
+
+def _summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (key, label)
+        for key, label in _SUMMARY_LABELS
+        if key not in _SHOWN_WHEN_NONZERO or summary.get(key)
+    ]
+
+
 def _table(rows: list[list[str]]) -> list[str]:
     if not rows:
         return []
@@ -64,7 +77,7 @@ def to_text(report: dict[str, Any]) -> str:
     s = report["summary"]
     lines = [f"Drift audit of {report['database']} (probe: {s['probe']})", ""]
     width = max(len(label) for _, label in _SUMMARY_LABELS)
-    lines += [f"  {label.ljust(width)}  {s[key]}" for key, label in _SUMMARY_LABELS]
+    lines += [f"  {label.ljust(width)}  {s[key]}" for key, label in _summary_rows(s)]
 
     def section(title: str, rows: list[list[str]]) -> None:
         if rows:
@@ -174,7 +187,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         "## Summary statistics",
         "",
     ]
-    out += [f"- **{s[key]}** {label}" for key, label in _SUMMARY_LABELS]
+    out += [f"- **{s[key]}** {label}" for key, label in _summary_rows(s)]
     out += ["", "## Critical findings", ""]
     critical: list[str] = []
     if s["orphan_columns_with_data"]:
