@@ -28,12 +28,12 @@ EXPECTED_OP = """\
     op.preflight(
         {'kind': 'empty', 'table': 'events', 'column': 'kind'},
         {'kind': 'check', 'table': 'orders', 'condition': 'qty > 0', 'name': 'ck_orders_qty'},
-        {'kind': 'foreign-key', 'table': 'posts', 'columns': ['user_id'], 'referent': 'users', 'referent_columns': ['id'], 'name': 'fk_posts_user_id'},
         {'kind': 'no-null', 'table': 'tags', 'column': 'label'},
         {'kind': 'unique', 'table': 'users', 'columns': ['nickname'], 'name': 'ix_users_nickname'},
         {'kind': 'unique', 'table': 'users', 'columns': ['email'], 'name': 'uq_users_email'},
         {'kind': 'unique', 'table': 'users', 'columns': ['token'], 'name': 'uq_users_token', 'added': ['token']},
         {'kind': 'empty', 'table': 'users', 'column': 'token', 'max_rows': 1},
+        {'kind': 'foreign-key', 'table': 'posts', 'columns': ['user_id'], 'referent': 'users', 'referent_columns': ['id'], 'name': 'fk_posts_user_id'},
     )
 """
 
