@@ -42,6 +42,7 @@ from alembic.runtime.migration import HeadMaintainer, MigrationContext, Revision
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 
+from .. import urls
 from ..findings import TableRef
 from . import LossKind, RevisionFailed, VerifyError, VerifyResult, Violation
 from . import seed as seeding
@@ -91,7 +92,7 @@ def run(
     try:
         script = ScriptDirectory.from_config(cfg)
     except Exception as error:
-        raise VerifyError(f"cannot read the revisions: {_first_line(error, db_url)}") from error
+        raise VerifyError(f"cannot read the revisions: {urls.first_line(error, db_url)}") from error
     if rollback:
         _refuse_rollback_without_transactional_ddl(db_url)
 
@@ -106,16 +107,16 @@ def run(
                 on_note(message)
 
     try:
-        engine = sa.create_engine(_with_installed_driver(db_url), poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(urls.with_installed_driver(db_url), poolclass=sa.pool.NullPool)
     except Exception as error:
-        raise VerifyError(f"cannot use {masked}: {_first_line(error, db_url)}") from error
+        raise VerifyError(f"cannot use {masked}: {urls.first_line(error, db_url)}") from error
     _transactional_sqlite(engine)
     try:
         try:
             connection = engine.connect()
         except Exception as error:
             raise VerifyError(
-                f"cannot connect to {masked}: {_first_line(error, db_url)}"
+                f"cannot connect to {masked}: {urls.first_line(error, db_url)}"
             ) from error
         with connection:
             _Run(cfg, script, connection, db_url, result, note).go(
@@ -372,7 +373,7 @@ class _Run:
             raise VerifyError(f"cannot count the tables {when}: {self._line(error)}") from error
 
     def _line(self, error: BaseException) -> str:
-        return _first_line(error, self.url)
+        return urls.first_line(error, self.url)
 
     @contextlib.contextmanager
     def _guard_commits(self, ctx: MigrationContext) -> Iterator[None]:
@@ -438,32 +439,9 @@ def _resolve_url(config: Config, url: str | sa.URL | None) -> sa.URL:
     if not raw:
         raise VerifyError("no database URL: pass --url or set sqlalchemy.url in alembic.ini")
     try:
-        return sa.make_url(raw)
-    except Exception as error:
-        # The parse error would echo the URL, password included: say only what is wrong.
-        raise VerifyError(f"not a valid database URL: {type(error).__name__}") from error
-
-
-# The driver to use when a URL names none and SQLAlchemy's default one is not installed
-# (SQLAlchemy 2.1 defaults postgresql:// to psycopg 3; this package depends on psycopg2).
-_FALLBACK_DRIVERS = {"postgresql": "psycopg2", "mysql": "pymysql", "mariadb": "pymysql"}
-
-
-def _with_installed_driver(url: sa.URL) -> sa.URL:
-    """``postgresql://`` works with whichever of the usual drivers is installed."""
-    fallback = _FALLBACK_DRIVERS.get(url.drivername)
-    if fallback is None:
-        return url
-    try:
-        url.get_dialect().import_dbapi()
-    except ImportError:
-        candidate = url.set(drivername=f"{url.drivername}+{fallback}")
-        try:
-            candidate.get_dialect().import_dbapi()
-        except ImportError:
-            return url
-        return candidate
-    return url
+        return urls.parse(raw)
+    except urls.URLError as error:
+        raise VerifyError(str(error)) from None
 
 
 def _refuse_rollback_without_transactional_ddl(url: sa.URL) -> None:
@@ -504,17 +482,3 @@ def _transaction_id(conn: sa.Connection) -> Any:
     if conn.dialect.name != "postgresql":
         return None
     return conn.execute(sa.text("SELECT txid_current()")).scalar()
-
-
-def _first_line(error: BaseException, url: sa.URL) -> str:
-    """The first line of an error, with the URL's password (if any) masked."""
-    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
-        text = f"{type(error.orig).__name__}: {error.orig}"
-    else:
-        text = str(error)
-    text = text.strip()
-    line = text.splitlines()[0].strip() if text else type(error).__name__
-    password = url.password
-    if password:
-        line = line.replace(str(password), "***")
-    return line
