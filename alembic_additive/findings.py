@@ -441,6 +441,23 @@ KeptChange = (
 )
 
 
+def type_family(t: sa.types.TypeEngine[Any]) -> str:
+    """Coarse type family (``int``, ``str``, ...): a rename keeps the family, so the policy's
+    column-rename guesses and the renderer's table-rename guesses compare families."""
+    for family, classes in (
+        ("bool", (sa.Boolean,)),
+        ("int", (sa.Integer,)),
+        ("num", (sa.Numeric, sa.Float)),
+        ("str", (sa.String,)),
+        ("datetime", (sa.DateTime,)),
+        ("date", (sa.Date,)),
+        ("time", (sa.Time,)),
+    ):
+        if isinstance(t, classes):
+            return family
+    return type(t).__name__
+
+
 def format_count(value: int | None, estimated: bool = False, timed_out: bool = False) -> str:
     """Render a count for humans: exact, ``~N`` when estimated, or why it is unknown."""
     if timed_out:

@@ -28,8 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
-
 from .checks import Check, CheckHolds, Empty, ForeignKey, NoNull, Unique
 from .findings import (
     Action,
@@ -60,6 +58,7 @@ from .findings import (
     TypeChange,
     Verdict,
     format_count,
+    type_family,
 )
 from .options import Options, action_for_override
 from .types.guard_check import type_fits
@@ -312,22 +311,6 @@ _DEFAULTS: dict[type[Any], Callable[[Any, Measurements], Decision]] = {
 }
 
 
-def _affinity(t: sa.types.TypeEngine[Any]) -> str:
-    """Coarse type family: a rename keeps the family."""
-    for family, classes in (
-        ("bool", (sa.Boolean,)),
-        ("int", (sa.Integer,)),
-        ("num", (sa.Numeric, sa.Float)),
-        ("str", (sa.String,)),
-        ("datetime", (sa.DateTime,)),
-        ("date", (sa.Date,)),
-        ("time", (sa.Time,)),
-    ):
-        if isinstance(t, classes):
-            return family
-    return type(t).__name__
-
-
 def _rename_guesses(findings: Findings, m: Measurements) -> list[RenameGuess]:
     """An orphan column with data beside a model-only column of the same family."""
     guesses: list[RenameGuess] = []
@@ -337,7 +320,7 @@ def _rename_guesses(findings: Findings, m: Measurements) -> list[RenameGuess]:
         if nn == 0:
             continue
         for new in missing:
-            if new.table == orphan.table and _affinity(new.column.type) == _affinity(
+            if new.table == orphan.table and type_family(new.column.type) == type_family(
                 orphan.column.type
             ):
                 guesses.append(RenameGuess(orphan.table, orphan.column.name, new.column.name, nn))

@@ -31,6 +31,7 @@ from .findings import (
     TypeChange,
     Verdict,
     format_count,
+    type_family,
 )
 from .model_code import (
     alter_code,
@@ -239,23 +240,8 @@ def _column_rename(
     ]
 
 
-def _affinity(t: sa.types.TypeEngine[Any]) -> str:
-    for family, classes in (
-        ("bool", (sa.Boolean,)),
-        ("int", (sa.Integer,)),
-        ("num", (sa.Numeric, sa.Float)),
-        ("str", (sa.String,)),
-        ("datetime", (sa.DateTime,)),
-        ("date", (sa.Date,)),
-        ("time", (sa.Time,)),
-    ):
-        if isinstance(t, classes):
-            return family
-    return type(t).__name__
-
-
 def _shape(table: sa.Table) -> Counter[str]:
-    return Counter(_affinity(c.type) for c in table.columns)
+    return Counter(type_family(c.type) for c in table.columns)
 
 
 def table_renames(
