@@ -7,6 +7,7 @@ value unchanged or drops only what the upgrade put there.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -182,18 +183,56 @@ def test_time_dependent_default_on_postgresql(make_database: object, tmp_path: P
     assert columns(db.engine) == ["id", "qty"]
 
 
-@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
-def test_time_dependent_default_without_a_record_counts_as_data(
-    make_database: object, tmp_path: Path, dialect: str
-) -> None:
-    """Where the database keeps no record of the upgrade's value (MariaDB; PostgreSQL after
-    a rewrite), a ``now()`` value cannot be told from a written one: the guard refuses, and
-    every value stays."""
-    db: Database = make_database(dialect)  # type: ignore[operator]
+def test_time_dependent_default_on_mariadb(make_database: object, tmp_path: Path) -> None:
+    """MariaDB keeps no record of what ``ADD COLUMN ... DEFAULT now()`` filled in, so the
+    upgrade reads it and keeps it in the ledger: right after the upgrade the downgrade drops
+    the column with every other value unchanged; a value written since is data."""
+    _time_dependent_default_recorded(make_database("mysql"), tmp_path)  # type: ignore[operator]
+
+
+def test_time_dependent_default_on_sqlite(make_database: object, tmp_path: Path) -> None:
+    """SQLite adds a ``CURRENT_TIMESTAMP`` column by rebuilding the table, which fills every
+    row with one value and keeps no record of it: the ledger keeps it, as on MariaDB."""
+    _time_dependent_default_recorded(make_database("sqlite"), tmp_path)  # type: ignore[operator]
+
+
+def _time_dependent_default_recorded(db: Database, tmp_path: Path) -> None:
     upgraded(db, tmp_path, NOW)
-    if dialect == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("VACUUM FULL orders"))  # rewrites the rows: the record goes
+    with db.engine.connect() as conn:
+        filled = conn.execute(sa.text("SELECT DISTINCT created FROM orders")).scalars().all()
+    assert len(filled) == 1 and filled[0] is not None
+    time.sleep(1.1)  # now() differs from the upgrade's time: only the record can tell
+    before = dump(db.engine)
+    alembic(tmp_path, "downgrade", "-1")
+    assert columns(db.engine) == ["id", "qty"]
+    assert_preserved({"orders": _without(before["orders"], "created")}, dump(db.engine))
+    # again, and this time one row gets another timestamp after the upgrade: it is data
+    alembic(tmp_path, "upgrade", "head")
+    write(db, "UPDATE orders SET created = '2001-02-03 04:05:06' WHERE qty = 1")
+    refused(tmp_path, db, "created", 1)
+    assert columns(db.engine) == ["id", "qty", "created"]
+
+
+NO_RECORD = {
+    "postgresql": "VACUUM FULL orders",  # rewrites the rows: attmissingval goes
+    "mysql-no-detail": "UPDATE alembic_additive_ledger SET detail = NULL",
+    "mysql-old-ledger": "ALTER TABLE alembic_additive_ledger DROP COLUMN detail",
+    "sqlite-no-detail": "UPDATE alembic_additive_ledger SET detail = NULL",
+}
+
+
+@pytest.mark.parametrize("case", sorted(NO_RECORD))
+def test_time_dependent_default_without_a_record_counts_as_data(
+    make_database: object, tmp_path: Path, case: str
+) -> None:
+    """Where nothing records the upgrade's value (PostgreSQL after a rewrite; MariaDB or
+    SQLite with a ledger row without the value, or a ledger made before it kept values), a ``now()``
+    value cannot be told from a written one: the guard refuses, and every value stays."""
+    db: Database = make_database(case.split("-")[0])  # type: ignore[operator]
+    upgraded(db, tmp_path, NOW)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text(NO_RECORD[case]))
+    time.sleep(1.1)  # now() at the downgrade is not the upgrade's time (second precision)
     refused(tmp_path, db, "created", 2)
 
 

@@ -53,8 +53,9 @@ def differs(
 ) -> sa.ColumnElement[bool]:
     """True where ``col`` holds a value other than ``default``, compared exactly.
 
-    ``filled`` (PostgreSQL) is the text of the value the upgrade's ``ADD COLUMN`` gave the
-    rows present then (:func:`filled_at_upgrade`); values equal to it are not data either.
+    ``filled`` is the text of the value the upgrade's ``ADD COLUMN`` gave the rows present
+    then (PostgreSQL: :func:`filled_at_upgrade`; MariaDB/MySQL and SQLite: :func:`read_filled`,
+    kept in the ledger); values equal to it, compared exactly, are not data either.
     """
     right = default_expression(default)
     if dialect.name == "postgresql":
@@ -64,8 +65,14 @@ def differs(
             return sa.and_(sa.or_(left != right, right.is_(None)), left != fill)
     elif dialect.name in ("mysql", "mariadb"):
         left, right = _mysql(col, col_type, right)
+        if filled is not None:
+            fill = _mysql_bytes(sa.bindparam("filled", filled, type_=sa.Text()))
+            return sa.and_(sa.or_(left != right, right.is_(None)), _mysql_bytes(col) != fill)
     elif dialect.name == "sqlite":
         left = sa.collate(col, "BINARY")
+        if filled is not None:
+            text = sa.bindparam("filled", filled, type_=sa.Text())
+            return sa.and_(sa.or_(left != right, right.is_(None)), left != text)
     else:
         left = col
     return sa.or_(left != right, right.is_(None))
@@ -110,6 +117,68 @@ def filled_at_upgrade(
     return None if value is None else str(value)
 
 
+def read_filled(
+    connection: sa.Connection, table: str, schema: str | None, column: str
+) -> str | None:
+    """MariaDB/MySQL: the one value ``ADD COLUMN ... DEFAULT <expression>`` just gave every
+    existing row, as the text the downgrade compares (:func:`differs`), or None.
+
+    Unlike PostgreSQL, MariaDB keeps no record of it, so the upgrade reads it right after the
+    DDL and keeps it in the ledger. Only when the table has rows and every one of them got
+    the same non-null value (``MIN = MAX``, ``COUNT(col) = COUNT(*)``, compared as bytes):
+    anything else is no record, and every value then counts as data. The value and counts
+    stay internal (never logged). SQLite: see :func:`_sqlite_filled`. None on other dialects.
+    """
+    t = sa.table(table, sa.column(column), schema=schema)
+    if connection.dialect.name == "sqlite":
+        return _sqlite_filled(connection, t, column)
+    if connection.dialect.name not in ("mysql", "mariadb"):
+        return None
+    as_bytes = _mysql_bytes(t.c[column])
+    row = connection.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(t.c[column]),
+            sa.func.min(as_bytes),
+            sa.func.max(as_bytes),
+        ).select_from(t)
+    ).one()
+    rows, values, low, high = row
+    if not rows or values != rows or low is None or low != high:
+        return None
+    raw = bytes(low)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _sqlite_filled(connection: sa.Connection, t: sa.TableClause, column: str) -> str | None:
+    """SQLite: the rebuild's ``INSERT ... SELECT`` evaluates the default once per statement
+    (``CURRENT_TIMESTAMP`` is the same for every row). Kept only when it is stored as text,
+    which :func:`differs` compares with ``COLLATE BINARY``; numbers would meet type affinity
+    at the comparison, so they are not kept (no record: every value counts as data)."""
+    col = t.c[column]
+    exact = sa.collate(col, "BINARY")
+    rows, values, low, high, kinds = connection.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(col),
+            sa.func.min(exact),
+            sa.func.max(exact),
+            sa.func.count(sa.distinct(sa.func.typeof(col))),
+        ).select_from(t)
+    ).one()
+    if not rows or values != rows or kinds != 1 or not isinstance(low, str) or low != high:
+        return None
+    return low
+
+
+def _mysql_bytes(expr: Any) -> Any:
+    """The bytes of ``expr``'s utf8mb4 text: equality without collation or PAD SPACE."""
+    return sa.cast(sa.cast(expr, mysql.CHAR(charset="utf8mb4")), sa.LargeBinary())
+
+
 def _known(col_type: sa.types.TypeEngine[Any]) -> bool:
     return not isinstance(col_type, sa.types.NullType)
 
@@ -128,11 +197,7 @@ def _mysql(
     col: sa.ColumnClause[Any], col_type: sa.types.TypeEngine[Any], right: Any
 ) -> tuple[Any, Any]:
     if isinstance(col_type, sa.String) or not _known(col_type):
-
-        def exact(expr: Any) -> Any:
-            return sa.cast(sa.cast(expr, mysql.CHAR(charset="utf8mb4")), sa.LargeBinary())
-
-        return exact(col), exact(right)
+        return _mysql_bytes(col), _mysql_bytes(right)
     return col, right
 
 

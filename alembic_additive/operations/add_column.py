@@ -104,6 +104,7 @@ def add_column_if_not_exists(operations: Operations, operation: AddColumnIfNotEx
             operation.schema,
             TableChange(add=[operation.column]),
         )
+        _note_filled(operations, operation)
         return
     if _support.offline(operations) and family not in _NATIVE:
         log.warning(
@@ -117,6 +118,33 @@ def add_column_if_not_exists(operations: Operations, operation: AddColumnIfNotEx
         **operation.kw,
     )
     operations.invoke(plain)
+    if not _support.offline(operations) and family in ("mariadb", "mysql"):
+        _note_filled(operations, operation)
+
+
+def _note_filled(operations: Operations, operation: AddColumnIfNotExistsOp) -> None:
+    """MariaDB/MySQL (and SQLite, whose rebuild fills the rows) keep no record of what an
+    expression default (``now()``) just filled into the rows present: read it now and keep
+    it in the ledger, so the downgrade can tell it from values written since (PostgreSQL
+    keeps its own record, ``attmissingval``)."""
+    default = _exact.filled_default(operation.column)
+    if default is None or isinstance(default, str):
+        return  # no default, or a literal the downgrade compares against itself
+    filled = _exact.read_filled(
+        operations.get_bind(),
+        _support.stored_name(operations, operation.table_name),
+        operation.schema,
+        _support.stored_name(operations, operation.column.name),
+    )
+    if filled is not None:
+        ledger.note_detail(
+            operations,
+            ledger.COLUMN,
+            operation.table_name,
+            operation.schema,
+            operation.column.name,
+            filled,
+        )
 
 
 @renderers.dispatch_for(AddColumnIfNotExistsOp)

@@ -133,6 +133,14 @@ def drop_column_if_empty(operations: Operations, operation: DropColumnIfEmptyOp)
                     operation.schema,
                     _support.stored_name(operations, operation.column_name),
                 )
+                if filled is None:  # MariaDB/MySQL: what the upgrade read, in the ledger
+                    filled = ledger.recorded_detail(
+                        operations,
+                        ledger.COLUMN,
+                        operation.table_name,
+                        operation.schema,
+                        operation.column_name,
+                    )
             held = _support.count(
                 operations,
                 operation.table_name,

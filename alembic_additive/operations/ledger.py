@@ -52,6 +52,10 @@ def _table(schema: str | None) -> sa.Table:
         sa.Column("table_name", sa.String(255), nullable=False),
         sa.Column("object_name", sa.String(255), nullable=False),
         sa.Column("action", sa.String(20), nullable=False),
+        #: what the upgrade left behind that only it knows, e.g. the value an ADD COLUMN with
+        #: an expression default (``now()``) filled into the rows present then (as text).
+        #: Nullable, and absent from a ledger created before it existed: then "no record".
+        sa.Column("detail", sa.Text(), nullable=True),
         schema=schema,
     )
 
@@ -108,6 +112,47 @@ def recorded(
         return None
     row = bind.execute(sa.select(t.c.action).where(_where(t, kind, schema, table, name))).first()
     return None if row is None else str(row[0])
+
+
+def _has_detail(bind: sa.Connection, t: sa.Table) -> bool:
+    """Whether the ledger table has the ``detail`` column (an older ledger may not)."""
+    insp = sa.inspect(bind)
+    if not insp.has_table(LEDGER_TABLE, schema=t.schema):
+        return False
+    return any(c["name"] == "detail" for c in insp.get_columns(LEDGER_TABLE, schema=t.schema))
+
+
+def note_detail(
+    operations: AbstractOperations,
+    kind: str,
+    table: str,
+    schema: str | None,
+    name: str,
+    detail: str,
+) -> None:
+    """Add ``detail`` to the row :func:`record` wrote for this object. Online only; a ledger
+    without the column (made before it existed) keeps no detail: the downgrade then acts as
+    if nothing was recorded, which only ever keeps more."""
+    if operations.migration_context.as_sql:
+        return
+    bind = operations.get_bind()
+    t = _table(_schema(operations))
+    if not _has_detail(bind, t):
+        log.debug("Ledger without a detail column: %s.%s not noted", table, name)
+        return
+    bind.execute(sa.update(t).where(_where(t, kind, schema, table, name)).values(detail=detail))
+
+
+def recorded_detail(
+    operations: AbstractOperations, kind: str, table: str, schema: str | None, name: str = ""
+) -> str | None:
+    """The detail :func:`note_detail` kept for this object, or None (none, or no such column)."""
+    bind = operations.get_bind()
+    t = _table(_schema(operations))
+    if not _has_detail(bind, t):
+        return None
+    row = bind.execute(sa.select(t.c.detail).where(_where(t, kind, schema, table, name))).first()
+    return None if row is None or row[0] is None else str(row[0])
 
 
 def forget(
