@@ -268,12 +268,12 @@ def test_type_decorator_compares_its_impl(
 def test_audit_lists_orphan_views_and_enum_label_removals(
     make_database: object, tmp_path: Path
 ) -> None:
-    """What the revision reports about other extensions' operations, the audit lists too."""
+    """What the revision reports about other extensions' operations, the audit lists too.
+
+    Run through the installed command: importing these models in the test process would
+    register alembic_utils' comparator for every later in-process comparison."""
     import json
-
-    from click.testing import CliRunner
-
-    from alembic_additive.cli import main
+    import subprocess
 
     db: Database = make_database("postgresql")  # type: ignore[operator]
     _views_database(db)
@@ -282,24 +282,29 @@ def test_audit_lists_orphan_views_and_enum_label_removals(
     enum_part = enum_part.replace("import sqlalchemy as sa\n", "").replace(
         "metadata = sa.MetaData()\n", ""
     )
-    models = VIEWS_MODELS + "\n" + enum_part
-    make_project(tmp_path, db.ini_url, models)
-    ini = str(tmp_path / "alembic.ini")
-    sys.modules.pop("models", None)
-    result = CliRunner().invoke(main, ["audit", "-c", ini, "--format", "json"])
-    sys.modules.pop("models", None)
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    make_project(tmp_path, db.ini_url, VIEWS_MODELS + "\n" + enum_part)
+    cli = str(Path(sys.executable).with_name("alembic-additive"))
+
+    def audit(*args: str) -> str:
+        proc = subprocess.run(
+            [cli, "audit", "-c", str(tmp_path / "alembic.ini"), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    report = json.loads(audit("--format", "json"))
     views = {v["table"]: (v["materialized"], v["rows"]) for v in report["orphan_views"]}
     assert views == {"legacy_names": (False, None), "legacy_totals": (True, 4)}
     [removal] = report["enum_value_removals"]
     assert removal["removed"] == ["archived", "lost"]
     assert removal["decision"]["action"] == "suppress"
     assert report["summary"]["orphan_views"] == 2
-    text = CliRunner().invoke(main, ["audit", "-c", ini]).stdout
-    sys.modules.pop("models", None)
+    text = audit()
     assert "Orphan views (database only):" in text and "Enum label removals:" in text
-    markdown = CliRunner().invoke(main, ["audit", "-c", ini, "--format", "markdown"]).stdout
-    sys.modules.pop("models", None)
+    markdown = audit("--format", "markdown")
     assert "**Orphan materialized view** `legacy_totals`: 4 rows (in use)" in markdown
     assert "**Enum labels still in use** `order_status`: removes 'archived'" in markdown
