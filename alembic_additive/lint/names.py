@@ -123,6 +123,17 @@ class ModuleInfo:
             self.down_revisions = string_tuple(value)
 
     @property
+    def module_text(self) -> str:
+        """The source of the module-level statements (not of functions or classes): the
+        constants a function may fold into its SQL."""
+        lines = self.lines
+        return "\n".join(
+            "\n".join(lines[stmt.lineno - 1 : stmt.end_lineno or stmt.lineno])
+            for stmt in self.tree.body
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        )
+
+    @property
     def lines(self) -> list[str]:
         if self._lines is None:
             self._lines = self.source.splitlines()

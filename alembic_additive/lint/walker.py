@@ -10,7 +10,7 @@ engine can tell an object created earlier in the same upgrade from a pre-existin
 
 Speed matters (the linter runs in pre-commit on every revision): a function body is only
 walked when its source text mentions something that could matter (``drop_``, ``execute``,
-``delete``, a helper's name...).
+``delete``, a helper's name, ``text(`` with destructive SQL words in reach...).
 """
 
 from __future__ import annotations
@@ -23,22 +23,17 @@ from .facts import Facts, WithNode, gather, within
 from .folding import BARE_TEXT, Folder, Scope, Strings, display, literal_text
 from .model import Event, OpCall, SqlCall, TypeSource
 from .names import OP, OP_PREFIX, TEXT_CALLS, Batch, Binding, ModuleInfo, call_arg, resolve
-from .sql import SqlHit
+from .sql import SqlHit, might_destroy
 
 _EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql", "executescript", "executemany"})
 _SQL_KEYWORDS = ("sqltext", "statement", "sql", "text", "object_")
 
-#: Substrings whose absence from a function's source proves the walk would find nothing.
-_TRIGGERS = (
-    "drop_",
-    "rename_",
-    "alter_column",
-    "execute",
-    "exec_driver_sql",
-    "text",
-    "DDL",
-    "delete",
-)
+#: Substrings whose absence from a function's source proves walking it would find nothing:
+#: every rule is about an ``op`` method among these, a ``.delete()``, or executed SQL.
+_TRIGGERS = ("drop_", "rename_", "alter_column", "execute", "exec_driver_sql", "delete")
+#: Words that build SQL without running it (``sa.text``, ``DDL``): they matter only when text
+#: the function can fold in (its own, the module's constants) could be destructive SQL.
+_SQL_WORDS = ("text", "DDL")
 
 _MAX_CALL_DEPTH = 24
 
@@ -87,16 +82,6 @@ class Walker:
         self._consumed: set[int] = set()
         self._stack: list[str] = []
         self._root = "upgrade"
-        self._triggers = self._trigger_words()
-
-    def _trigger_words(self) -> tuple[str, ...]:
-        extra = list(self.module.functions)
-        for name, binding in self.module.names.items():
-            if not isinstance(binding, str):
-                continue
-            if binding.startswith(OP_PREFIX) or binding in TEXT_CALLS:
-                extra.append(name)
-        return (*_TRIGGERS, *extra)
 
     def walk_roots(self, include_downgrade: bool) -> list[Event]:
         """Walk ``upgrade()`` (and ``upgrade_<name>()`` of multi-database templates), plus
@@ -115,12 +100,24 @@ class Walker:
         return self.events
 
     def _worth_walking(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        if self.module.star_imports & {OP, "alembic"}:
-            return True
+        """Could walking ``fn`` produce a finding? Never says no to one."""
+        module = self.module
+        if module.star_imports & {OP, "alembic"}:
+            return True  # any name may be an op method
         first = fn.body[0].lineno if fn.body else fn.lineno
-        end = fn.end_lineno or first
-        text = "\n".join(self.module.lines[first - 1 : end])  # the body, not the def line
-        return any(word in text for word in self._triggers)
+        body = "\n".join(module.lines[first - 1 : fn.end_lineno or first])  # not the def line
+        if any(word in body for word in _TRIGGERS) or any(f in body for f in module.functions):
+            return True
+        sql_words = list(_SQL_WORDS)
+        for name, binding in module.names.items():
+            if isinstance(binding, str):
+                if binding.startswith(OP_PREFIX) and name in body:
+                    return True  # ``from alembic.op import drop_table as zap``
+                if binding in TEXT_CALLS:
+                    sql_words.append(name)
+        if any(word in body for word in sql_words):
+            return might_destroy(body) or might_destroy(module.module_text)
+        return False
 
     # ----------------------------------------------------------------- functions and calls
 

@@ -119,6 +119,33 @@ def test_err_standalone_text_is_checked(tmp_path: Path) -> None:
     assert rules(lint()) == ["destructive-sql"]
 
 
+def test_err_standalone_text_of_a_module_constant(tmp_path: Path) -> None:
+    """``text(...)`` alone in ``upgrade()`` whose destructive SQL lives in a module-level
+    constant: the function body names no destructive word, yet it is walked."""
+    write, lint = project(tmp_path)
+    write(
+        """
+        PURGE = "DELETE FROM sessions"
+
+
+        def upgrade():
+            op.get_bind().scalar(sa.text(PURGE))
+        """
+    )
+    assert found(lint()) == [(12, 26, "destructive-sql", "sessions", None, "error")]
+
+
+def test_ok_text_server_defaults_are_not_sql_that_runs(tmp_path: Path) -> None:
+    write, lint = project(tmp_path)
+    write(
+        upgrade="""
+        op.add_column("t", sa.Column("at", sa.DateTime(), server_default=sa.text("now()")))
+        op.create_table("u", sa.Column("on", sa.Boolean(), server_default=sa.text("true")))
+        """
+    )
+    assert found(lint()) == []
+
+
 def test_err_fstrings_concatenation_and_formatting(tmp_path: Path) -> None:
     write, lint = project(tmp_path)
     write(
