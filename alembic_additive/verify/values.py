@@ -95,6 +95,17 @@ class RevisionValues:
             if missing:
                 self._take_before(ref, missing)
 
+    def _savepoint(self) -> sa.engine.NestedTransaction | None:
+        """PostgreSQL aborts the whole transaction on an error: a savepoint keeps a failed
+        query of verify's own from failing the revision. Not inside ``autocommit_block()``
+        (SQLAlchemy's transaction is then a fake one, and no statement can abort another)."""
+        conn = self.connection
+        if conn.dialect.name != "postgresql" or not conn.in_transaction():
+            return None
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return None
+        return conn.begin_nested()
+
     def _refs(self, schema: str | None, name: str) -> list[TableRef]:
         refs = self.by_name.get(name, [])
         if schema is None:
@@ -115,13 +126,7 @@ class RevisionValues:
         self, ref: TableRef, columns: list[str], when: str, rows: int
     ) -> dict[str, fp.ColumnPrints] | None:
         self.busy = True
-        # PostgreSQL aborts the whole transaction on an error: a savepoint keeps a failed
-        # fingerprint query from failing the revision.
-        savepoint = (
-            self.connection.begin_nested()
-            if self.connection.dialect.name == "postgresql" and self.connection.in_transaction()
-            else None
-        )
+        savepoint = self._savepoint()
         try:
             taken = fp.take(self.connection, ref, columns, rows)
             if savepoint is not None:

@@ -136,6 +136,26 @@ with op.get_context().autocommit_block():
     assert triples(pg.verify()) == [("r2", "rows-lost", "items", None, 3, 2)]
 
 
+def test_update_inside_autocommit_block_is_compared(pg: Project) -> None:
+    # SQLAlchemy's transaction is a fake one there: the savepoint around a fingerprint
+    # query failed the revision ("SAVEPOINT can only be used in transaction blocks").
+    pg.revision("r1", None, ITEMS)
+    pg.revision(
+        "r2",
+        "r1",
+        """
+with op.get_context().autocommit_block():
+    op.execute("UPDATE items SET legacy = 11 WHERE id = 1")
+""",
+    )
+
+    result = pg.verify()
+
+    assert [(v.kind.value, v.table, v.column, v.changed) for v in result.violations] == [
+        ("values-changed", "items", "legacy", 1)
+    ]
+
+
 @pytest.mark.parametrize("rollback", [False, True], ids=["commit", "rollback"])
 def test_partitions_and_their_parent(pg: Project, rollback: bool) -> None:
     pg.revision(
