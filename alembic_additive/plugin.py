@@ -16,12 +16,15 @@ def setup(plugin: Plugin) -> None:
         columns,
         enums,
         indexes,
+        ledger,
         stored_names,
         tables,
         views,
     )
 
-    # stored_names edits the tree before the collectors read it;
-    # views and enums read other extensions' operations; additive must stay last
-    for module in (stored_names, tables, columns, indexes, alter_columns, views, enums, additive):
+    # ledger hides the ledger table before Alembic compares; stored_names edits the tree
+    # before the collectors read it; views and enums read other extensions' operations;
+    # additive must stay last
+    order = (ledger, stored_names, tables, columns, indexes, alter_columns, views, enums, additive)
+    for module in order:
         module.setup(plugin)

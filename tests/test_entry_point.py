@@ -57,6 +57,7 @@ def test_enabling_by_name_matches_only_this_plugin() -> None:
         plugins.Plugin.populate_autogenerate_priority_dispatch(dispatcher, ["alembic_additive"])
     registered = {fn.__module__ for entries in dispatcher._registry.values() for fn, _ in entries}
     assert registered == {
+        "alembic_additive.compare.ledger",
         "alembic_additive.compare.tables",
         "alembic_additive.compare.columns",
         "alembic_additive.compare.indexes",

@@ -3,7 +3,8 @@
 Two cases, both taken out of Alembic's operation tree before anything is reported:
 
 - the ledger table (``alembic_additive_ledger``, written by the plugin's operations at
-  upgrade time) is bookkeeping like Alembic's version table: never an orphan;
+  upgrade time) is bookkeeping like Alembic's version table: never an orphan (:mod:`.ledger`
+  keeps Alembic from reflecting it at all; this is the backstop);
 - PostgreSQL truncates identifiers to 63 bytes (``max_identifier_length``), so a model table,
   column or index with a longer name is stored truncated, and Alembic sees a model-only
   object plus a database-only one. When the database-only name is exactly the model name
