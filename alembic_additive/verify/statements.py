@@ -20,10 +20,18 @@ before the first statement of a revision that could change them (see :mod:`.prin
 * anything else (``DO``, ``CALL``, ``EXECUTE``, a statement sqlglot cannot tokenize) may
   change anything: every column of every table.
 
-Not seen here: values a trigger, an ``ON UPDATE CASCADE`` or a function called from a
-``SELECT`` changes in a table no statement names. On PostgreSQL the runner notices such a
-table afterwards (the transaction's statistics show it updated or rewritten) and says, in a
-note, that its values were not compared.
+Rows a statement writes, besides: its *writes* (``INSERT``, ``UPDATE``, ``DELETE``,
+``TRUNCATE`` of a table, ``DROP TABLE``), which fire that table's triggers and the
+``ON UPDATE``/``ON DELETE`` actions of foreign keys that reference it. :mod:`.effects` reads
+those from the catalog and follows them (a trigger's body is read here too, by
+:func:`body`), so that values a trigger or a cascade changes in a table no statement names
+are fingerprinted as well. A statement that creates or replaces triggers, functions, rules
+or foreign keys, or renames a table, *redefines* them: the catalog is read again before the
+next write.
+
+Not seen here: values a function called from a ``SELECT`` (or from an expression) changes.
+On PostgreSQL the runner notices such a table afterwards (the transaction's statistics show
+it updated or rewritten) and says, in a note, that its values were not compared.
 
 Only token types and words are read; string literals and quoted names are already separate
 tokens, so a value that looks like SQL is never mistaken for a statement.
@@ -59,6 +67,32 @@ class Touched:
     a column set of :data:`ALL` means every column."""
 
     tables: dict[tuple[str | None, str], set[str] | None] = field(default_factory=dict)
+    writes: dict[tuple[str | None, str], set[str]] = field(default_factory=dict)
+    """Tables whose rows the statement writes: the events (INSERT, UPDATE, DELETE,
+    TRUNCATE, DROP) that fire their triggers and foreign-key actions."""
+    unknown_writes: set[str] = field(default_factory=set)
+    """Events on a table not read here (``DELETE a FROM ...``): any table's may fire."""
+    redefines: bool = False
+    """It may create or change triggers, functions, rules or foreign keys, or table names."""
+    writes_after_redefining: bool = False
+    """A write follows a redefinition in the same string: the catalog is not yet current."""
+
+    def write(self, table: tuple[str | None, str] | None, *events: str) -> None:
+        if table is None:
+            self.unknown_writes.update(events)
+        else:
+            self.writes.setdefault(table, set()).update(events)
+
+    def merge(self, other: Touched) -> None:
+        if self.redefines and (other.writes or other.unknown_writes):
+            self.writes_after_redefining = True
+        for table, columns in other.tables.items():
+            self.add(table, columns)
+        for table, events in other.writes.items():
+            self.write(table, *events)
+        self.unknown_writes |= other.unknown_writes
+        self.redefines = self.redefines or other.redefines
+        self.writes_after_redefining = self.writes_after_redefining or other.writes_after_redefining
 
     def add(self, table: tuple[str | None, str], columns: set[str] | None) -> None:
         if table in self.tables:
@@ -75,47 +109,138 @@ def touched(statement: str, dialect_name: str) -> Touched | None:
         return None
     result = Touched()
     for part in _split(tokens):
-        if not part:
-            continue
-        first = part[0].text.upper()
-        if first == "UPDATE":
-            if not _update(part, result):
-                return None
-        elif first == "ALTER":
-            if len(part) > 1 and part[1].text.upper() == "TABLE":
-                if not _alter_table(part, result):
-                    return None
-            # ALTER INDEX/SEQUENCE/TYPE ... ADD VALUE/VIEW/...: no stored value changes
-            elif len(part) > 1 and part[1].text.upper() in ("INDEX", "SEQUENCE", "VIEW"):
-                continue
-            else:
-                return None
-        elif first == "DROP":
-            if len(part) > 1 and part[1].text.upper() == "TABLE":
-                names = _names_after(part, 2)
-                if names is None:
-                    return None
-                for name in names:
-                    result.add(name, ALL)
-        elif first in ("REPLACE", "MERGE"):
+        one = Touched()
+        if part and not _read(part, one):
             return None
-        elif first == "INSERT":
-            words = {t.text.upper() for t in part if not _is_literal(t)}
-            if "CONFLICT" in words or "DUPLICATE" in words:
-                target = _insert_target(part)
-                if target is None:
-                    return None
-                result.add(target, ALL)
-        elif first == "WITH":
-            # WITH u AS (UPDATE ...) SELECT ...: a data-modifying CTE is not read here
-            words = {t.text.upper() for t in part if not _is_literal(t)}
-            if words & {"UPDATE", "MERGE", "REPLACE", "CONFLICT", "DUPLICATE"}:
-                return None
-        elif first in _HARMLESS or first == ";":
-            continue
-        else:
-            return None
+        result.merge(one)
     return result
+
+
+def body(source: str, dialect_name: str) -> Touched | None:
+    """What a trigger's (or trigger function's) body may change; None: anything.
+
+    A body is procedural (``BEGIN ... IF ... THEN ... END IF; ... END``, PL/pgSQL), so it
+    is not read statement by statement: every word that starts a writing statement
+    (``UPDATE``, ``INSERT``, ``DELETE``, ``TRUNCATE``, ``DROP``, ``ALTER``) is read from there
+    to its end (``;`` or the parenthesis that closes it), wherever it stands. ``CALL``,
+    ``EXECUTE``, ``COPY``, ``MERGE``, ``REPLACE INTO``: anything. The same word used otherwise
+    (``FOR UPDATE``, ``ON DELETE``, ``DO UPDATE``, ``OR REPLACE``, ``INSERT(s, ...)``) is
+    passed over. Assignments to ``NEW`` are not read here: :mod:`.effects` counts every
+    column of the trigger's table as changed by an UPDATE that fires it.
+    """
+    tokens = _tokenize(source, dialect_name)
+    if tokens is None:
+        return None
+    return scan(tokens)
+
+
+def scan(tokens: Sequence[Token]) -> Touched | None:
+    """:func:`body` on tokens already read."""
+    depths: list[int] = []
+    depth = 0
+    for token in tokens:
+        if token.token_type.name == "R_PAREN":
+            depth -= 1
+        depths.append(depth)
+        if token.token_type.name == "L_PAREN":
+            depth += 1
+    result = Touched()
+    for i, token in enumerate(tokens):
+        word = token.text.upper()
+        if word not in _BODY_VERBS or _is_literal(token) or token.token_type.name == "IDENTIFIER":
+            continue
+        prev = tokens[i - 1] if i else None
+        if prev is not None and (prev.text.upper() in _NOT_A_STATEMENT_AFTER or prev.text == "."):
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and nxt.token_type.name == "L_PAREN" and word in _ALSO_FUNCTIONS:
+            continue
+        if word in _ANYTHING:
+            return None
+        end = i + 1
+        while end < len(tokens) and depths[end] >= depths[i]:
+            if depths[end] == depths[i] and tokens[end].token_type.name == "SEMICOLON":
+                break
+            end += 1
+        one = Touched()
+        if not _read(tokens[i:end], one):
+            return None
+        result.merge(one)
+    return result
+
+
+_BODY_VERBS = frozenset(
+    {"UPDATE", "INSERT", "DELETE", "TRUNCATE", "DROP", "ALTER", "REPLACE", "MERGE", "CALL",
+     "EXECUTE", "EXEC", "COPY", "LOAD"}
+)  # fmt: skip
+_ANYTHING = frozenset({"REPLACE", "MERGE", "CALL", "EXECUTE", "EXEC", "COPY", "LOAD"})
+_ALSO_FUNCTIONS = frozenset({"INSERT", "REPLACE", "TRUNCATE"})  # MySQL string/number functions
+_NOT_A_STATEMENT_AFTER = frozenset(
+    {"ON", "FOR", "DO", "KEY", "OR", "BEFORE", "AFTER", "OF", "INSTEAD", "COMMIT"}
+)  # ON DELETE, FOR UPDATE, DO UPDATE, DUPLICATE KEY UPDATE, OR REPLACE, ON COMMIT DROP
+_REDEFINING = frozenset(
+    {"TRIGGER", "FUNCTION", "PROCEDURE", "RULE", "REFERENCES", "FOREIGN", "RENAME",
+     "FOREIGN_KEYS"}
+)  # fmt: skip
+_CONFLICT = frozenset({"ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE"})  # SQLite's OR ...
+
+
+def _read(part: Sequence[Token], result: Touched) -> bool:
+    """One statement into ``result``; False when it may change anything."""
+    first = part[0].text.upper()
+    words = {t.text.upper() for t in part if not _is_literal(t)}
+    if first in ("CREATE", "ALTER", "PRAGMA") and words & _REDEFINING:
+        result.redefines = True
+    if first == "UPDATE":
+        return _update(part, result)
+    if first == "ALTER":
+        if len(part) > 1 and part[1].text.upper() == "TABLE":
+            return _alter_table(part, result)
+        # ALTER INDEX/SEQUENCE/TYPE ... ADD VALUE/VIEW/...: no stored value changes
+        return len(part) > 1 and part[1].text.upper() in ("INDEX", "SEQUENCE", "VIEW")
+    if first == "DROP":
+        if len(part) > 1 and part[1].text.upper() == "TABLE":
+            names = _names_after(part, 2)
+            if names is None:
+                return False
+            for name in names:
+                result.add(name, ALL)
+                result.write(name, "DROP")  # SQLite, foreign keys on: an implicit DELETE
+        return True
+    if first in ("REPLACE", "MERGE"):
+        return False
+    if first == "INSERT":
+        target = _insert_target(part)
+        conflict = _or_conflict(part)
+        if "CONFLICT" in words or "DUPLICATE" in words or conflict == "REPLACE":
+            if target is None:
+                return False
+            result.add(target, ALL)
+            # an upsert updates the row it meets; SQLite's OR REPLACE deletes it first
+            result.write(target, "INSERT", "DELETE" if conflict == "REPLACE" else "UPDATE")
+        else:
+            result.write(target, "INSERT")
+        return True
+    if first == "DELETE":
+        result.write(_delete_target(part), "DELETE")
+        return True
+    if first == "TRUNCATE":
+        names = _names_after(part, _skip(part, 1, "TABLE", "ONLY"))
+        if names is None:
+            result.write(None, "TRUNCATE")
+        for name in names or ():
+            result.write(name, "TRUNCATE")
+        return True
+    if first == "WITH":
+        # WITH u AS (UPDATE ...) SELECT ...: a data-modifying CTE is not read here
+        if words & {"UPDATE", "MERGE", "REPLACE", "CONFLICT", "DUPLICATE"}:
+            return False
+        found = scan(part[1:])  # WITH d AS (DELETE ...) / ... INSERT INTO t SELECT ...
+        if found is None:
+            return False
+        result.merge(found)
+        return True
+    return first in _HARMLESS or first == ";"
 
 
 def _tokenize(statement: str, dialect_name: str) -> list[Token] | None:
@@ -171,6 +296,8 @@ def _skip(tokens: Sequence[Token], i: int, *words: str) -> int:
 
 def _update(part: Sequence[Token], result: Touched) -> bool:
     i = _skip(part, 1, "ONLY", "LOW_PRIORITY", "IGNORE")
+    if _or_conflict(part) is not None:
+        i = 3  # UPDATE OR IGNORE t (SQLite)
     named = _name(part, i)
     if named is None:
         return False
@@ -203,6 +330,7 @@ def _update(part: Sequence[Token], result: Touched) -> bool:
     if not columns:
         return False
     result.add(table, columns)
+    result.write(table, "UPDATE")
     return True
 
 
@@ -287,7 +415,58 @@ def _names_after(part: Sequence[Token], i: int) -> list[tuple[str | None, str]] 
     return names or None
 
 
+def _or_conflict(part: Sequence[Token]) -> str | None:
+    """SQLite's ``INSERT OR REPLACE`` / ``UPDATE OR IGNORE``: the resolution, else None."""
+    if len(part) > 2 and part[1].text.upper() == "OR" and part[2].text.upper() in _CONFLICT:
+        return part[2].text.upper()
+    return None
+
+
 def _insert_target(part: Sequence[Token]) -> tuple[str | None, str] | None:
-    i = _skip(part, 1, "INTO", "IGNORE", "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY")
+    i = 3 if _or_conflict(part) is not None else 1
+    i = _skip(part, i, "INTO", "IGNORE", "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY")
     named = _name(part, i)
     return None if named is None else named[0]
+
+
+def _delete_target(part: Sequence[Token]) -> tuple[str | None, str] | None:
+    """``DELETE FROM [ONLY] t ...``; None for the multi-table forms (``DELETE a FROM ...``,
+    ``DELETE FROM a, b USING ...``), whose targets may be aliases."""
+    i = _skip(part, 1, "LOW_PRIORITY", "QUICK", "IGNORE")
+    if i >= len(part) or part[i].text.upper() != "FROM":
+        return None
+    named = _name(part, _skip(part, i + 1, "ONLY"))
+    if named is None:
+        return None
+    table, i = named
+    if i < len(part) and part[i].token_type.name == "COMMA":
+        return None
+    return table
+
+
+_EVENTS = frozenset({"INSERT", "UPDATE", "DELETE"})
+
+
+def sqlite_trigger(sql: str) -> tuple[frozenset[str], Touched | None]:
+    """A SQLite trigger's stored ``CREATE TRIGGER`` text: (the events that fire it, what
+    its body may change). Events not read: all three; a body not read: None."""
+    tokens = _tokenize(sql, "sqlite")
+    if tokens is None:
+        return _EVENTS, None
+    events: set[str] = set()
+    start = None
+    for i, token in enumerate(tokens):
+        if token.token_type.name == "BEGIN":
+            start = i + 1
+            break
+        word = token.text.upper()
+        if word == "ON" and token.token_type.name == "ON" and not events:
+            break
+        if word in _EVENTS and token.token_type.name != "IDENTIFIER" and not events:
+            events.add(word)
+    end = len(tokens)
+    if end and tokens[-1].text.upper() == "END":
+        end -= 1
+    if start is None or not events:
+        return _EVENTS, None
+    return frozenset(events), scan(tokens[start:end])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from alembic_additive.verify.statements import ALL, touched
+from alembic_additive.verify.statements import ALL, body, sqlite_trigger, touched
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,138 @@ def test_what_a_statement_can_change(
 )
 def test_what_cannot_be_read_may_change_anything(statement: str) -> None:
     assert touched(statement, "postgresql") is None
+
+
+@pytest.mark.parametrize(
+    ("dialect", "statement", "tables", "writes"),
+    [
+        ("postgresql", "UPDATE parent SET code = upper(code)",
+         {(None, "parent"): {"code"}}, {(None, "parent"): {"UPDATE"}}),
+        ("postgresql", "INSERT INTO t (a) SELECT a FROM s", {}, {(None, "t"): {"INSERT"}}),
+        ("postgresql", "DELETE FROM ONLY app.t WHERE id = 1", {}, {("app", "t"): {"DELETE"}}),
+        ("postgresql", "TRUNCATE TABLE a, b CASCADE", {},
+         {(None, "a"): {"TRUNCATE"}, (None, "b"): {"TRUNCATE"}}),
+        ("sqlite", "DROP TABLE parent", {(None, "parent"): ALL}, {(None, "parent"): {"DROP"}}),
+        ("postgresql", "WITH d AS (DELETE FROM x RETURNING *) INSERT INTO y SELECT * FROM d",
+         {}, {(None, "x"): {"DELETE"}, (None, "y"): {"INSERT"}}),
+        ("postgresql", "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET c = 2",
+         {(None, "t"): ALL}, {(None, "t"): {"INSERT", "UPDATE"}}),
+        # SQLite's conflict clauses: OR REPLACE deletes and re-inserts the row it meets
+        ("sqlite", "INSERT OR REPLACE INTO t (id, v) VALUES (1, 2)",
+         {(None, "t"): ALL}, {(None, "t"): {"INSERT", "DELETE"}}),
+        ("sqlite", "UPDATE OR IGNORE t SET v = 1", {(None, "t"): {"v"}},
+         {(None, "t"): {"UPDATE"}}),
+        ("postgresql", "ALTER TABLE t ADD COLUMN c INTEGER", {(None, "t"): set()}, {}),
+    ],
+)  # fmt: skip
+def test_what_a_statement_writes(
+    dialect: str,
+    statement: str,
+    tables: dict[tuple[str | None, str], set[str] | None],
+    writes: dict[tuple[str | None, str], set[str]],
+) -> None:
+    found = touched(statement, dialect)
+    assert found is not None
+    assert (found.tables, found.writes, found.unknown_writes) == (tables, writes, set())
+
+
+def test_a_write_to_a_table_not_read_is_an_unknown_write() -> None:
+    found = touched("DELETE a FROM parent a JOIN x ON x.id = a.id", "mysql")
+    assert found is not None
+    assert (found.writes, found.unknown_writes) == ({}, {"DELETE"})
+
+
+@pytest.mark.parametrize(
+    ("dialect", "statement", "redefines"),
+    [
+        ("postgresql", "CREATE TRIGGER x AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()", True),
+        ("postgresql", "CREATE OR REPLACE FUNCTION f() RETURNS trigger AS $$ BEGIN END $$ "
+         "LANGUAGE plpgsql", True),
+        ("postgresql", "ALTER TABLE c ADD CONSTRAINT fk FOREIGN KEY (p) REFERENCES p (id) "
+         "ON DELETE SET NULL", True),
+        ("sqlite", "ALTER TABLE _alembic_tmp_t RENAME TO t", True),
+        ("sqlite", "PRAGMA foreign_keys=ON", True),
+        ("postgresql", "CREATE INDEX ix ON t (c)", False),
+        ("postgresql", "ALTER TABLE t ADD COLUMN c INTEGER", False),
+        ("postgresql", "UPDATE t SET c = 1", False),
+    ],
+)  # fmt: skip
+def test_what_redefines_triggers_or_foreign_keys(
+    dialect: str, statement: str, redefines: bool
+) -> None:
+    found = touched(statement, dialect)
+    assert found is not None
+    assert found.redefines is redefines
+
+
+def test_a_write_after_a_redefinition_in_the_same_string_is_flagged() -> None:
+    found = touched(
+        "CREATE TRIGGER x AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f(); UPDATE t SET c = 1",
+        "postgresql",
+    )
+    assert found is not None and found.writes_after_redefining
+    before = touched("UPDATE t SET c = 1; CREATE TRIGGER x AFTER UPDATE ON t EXECUTE FUNCTION f()",
+                     "postgresql")  # fmt: skip
+    assert before is not None and before.redefines and not before.writes_after_redefining
+
+
+@pytest.mark.parametrize(
+    ("dialect", "source", "tables", "writes"),
+    [
+        # MariaDB compound body; REPLACE() and INSERT() are string functions there
+        ("mysql", "BEGIN IF NEW.a > 0 THEN UPDATE b SET x = 1; END IF; "
+         "SET NEW.y = REPLACE(NEW.y, 'a', 'b'); "
+         "INSERT INTO log (m) VALUES (INSERT('abc', 1, 1, 'x')); END",
+         {(None, "b"): {"x"}}, {(None, "b"): {"UPDATE"}, (None, "log"): {"INSERT"}}),
+        # PL/pgSQL: FOR UPDATE, DO UPDATE and NEW := are not statements of their own
+        ("postgresql", "BEGIN UPDATE mirror SET v = 'UPDATE x SET y = 1'; "
+         "PERFORM 1 FROM t FOR UPDATE; "
+         "INSERT INTO a VALUES (1) ON CONFLICT (id) DO UPDATE SET v = 2; "
+         "NEW.x := 1; RETURN NEW; END",
+         {(None, "mirror"): {"v"}, (None, "a"): ALL},
+         {(None, "mirror"): {"UPDATE"}, (None, "a"): {"INSERT", "UPDATE"}}),
+        ("postgresql", "DECLARE r record; BEGIN FOR r IN SELECT * FROM c LOOP "
+         "DELETE FROM d WHERE id = r.id; END LOOP; "
+         "WITH u AS (UPDATE e SET z = 1 RETURNING 1) SELECT 1 INTO r; RETURN NULL; END",
+         {(None, "e"): {"z"}}, {(None, "d"): {"DELETE"}, (None, "e"): {"UPDATE"}}),
+        ("postgresql", "BEGIN RAISE NOTICE 'DELETE FROM x'; RETURN NEW; END", {}, {}),
+    ],
+)  # fmt: skip
+def test_what_a_trigger_body_can_change(
+    dialect: str,
+    source: str,
+    tables: dict[tuple[str | None, str], set[str] | None],
+    writes: dict[tuple[str | None, str], set[str]],
+) -> None:
+    found = body(source, dialect)
+    assert found is not None
+    assert (found.tables, found.writes) == (tables, writes)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "source"),
+    [
+        ("postgresql", "BEGIN EXECUTE format('UPDATE %I SET x = 1', TG_TABLE_NAME); END"),
+        ("mysql", "BEGIN CALL fix_everything(); END"),
+        ("mysql", "REPLACE INTO t (id) VALUES (NEW.id)"),
+    ],
+)
+def test_a_trigger_body_that_cannot_be_read_may_change_anything(dialect: str, source: str) -> None:
+    assert body(source, dialect) is None
+
+
+def test_sqlite_trigger_text() -> None:
+    events, found = sqlite_trigger(
+        'CREATE TRIGGER "update" AFTER UPDATE OF a ON "begin" WHEN NEW.a > 0 BEGIN '
+        "UPDATE b SET x = 1 WHERE id = NEW.id; INSERT INTO c VALUES (1); END"
+    )
+    assert events == {"UPDATE"}
+    assert found is not None
+    assert (found.tables, found.writes) == (
+        {(None, "b"): {"x"}},
+        {(None, "b"): {"UPDATE"}, (None, "c"): {"INSERT"}},
+    )
+    events, found = sqlite_trigger(
+        "CREATE TRIGGER t BEFORE DELETE ON p BEGIN SELECT RAISE(ABORT, 'no'); END"
+    )
+    assert (events, found is not None and found.tables) == ({"DELETE"}, {})

@@ -513,3 +513,24 @@ op.execute(
         "alembic-additive: note: values of mirror not compared in r2: it was written by "
         "something no statement of the revision names (a trigger, a cascade, a function)"
     ]
+
+
+def test_sqlite_insert_or_replace_is_values_changed(tmp_path: Path, make_database: object) -> None:
+    # SQLite's OR REPLACE deletes the row it meets and inserts the new one: same key, new
+    # values. It was read as a plain INSERT (nothing to compare).
+    db: Database = make_database("sqlite")  # type: ignore[operator]
+    project = new_project(tmp_path, db)
+    project.revision("r1", None, ITEMS)
+    project.revision(
+        "r2",
+        "r1",
+        'op.execute("INSERT OR REPLACE INTO items (id, name, note, legacy) '
+        "VALUES (2, 'b', 'replaced', 20)\")",
+    )
+
+    run = project.cli()
+
+    assert run.code == 1, run
+    assert (
+        run.out.splitlines()[0] == "r2: values-changed items.note: 1 of 3 non-null values changed"
+    )
