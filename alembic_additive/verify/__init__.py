@@ -144,6 +144,7 @@ def verify(
     schemas: Sequence[str | None] = (None,),
     on_note: Callable[[str], None] | None = None,
     recount_all: bool = False,
+    sqlite_foreign_keys: bool = False,
 ) -> VerifyResult:
     """Run the revisions from ``from_rev`` to ``to_rev`` one at a time and compare counts.
 
@@ -166,6 +167,10 @@ def verify(
     revision instead, which also sees writes a revision makes through another connection.
     SQLite and MySQL/MariaDB always recount every table.
 
+    ``sqlite_foreign_keys=True`` turns SQLite's ``PRAGMA foreign_keys`` on for verify's
+    connection, as an ``env.py`` that turns it on does (SQLite leaves it off, and env.py is
+    not run): foreign-key actions then run as they do under ``alembic upgrade``.
+
     Raises :class:`VerifyError` (one-line message) when nothing can be verified, and
     :class:`RevisionFailed` when a revision raises.
     """
@@ -181,4 +186,5 @@ def verify(
         schemas=tuple(schemas),
         on_note=on_note,
         recount_all=recount_all,
+        sqlite_foreign_keys=sqlite_foreign_keys,
     )

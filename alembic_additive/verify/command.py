@@ -106,6 +106,12 @@ class _Command(click.Command):
     "transaction's statistics show as written (slower; also sees writes a revision makes "
     "through a connection of its own).",
 )
+@click.option(
+    "--sqlite-foreign-keys",
+    is_flag=True,
+    help="SQLite: run with PRAGMA foreign_keys=ON, as an env.py that turns them on does "
+    "(env.py is not run), so ON DELETE/ON UPDATE actions run as under alembic upgrade.",
+)
 @handle_errors
 def verify(
     ini: Path | None,
@@ -117,6 +123,7 @@ def verify(
     seed_rows: int,
     schemas: tuple[str, ...],
     recount_all: bool,
+    sqlite_foreign_keys: bool,
 ) -> None:
     """Run the revisions one at a time and fail if any of them lost data.
 
@@ -162,6 +169,7 @@ def verify(
             schemas=(None, *dict.fromkeys(schemas)),
             on_note=note,
             recount_all=recount_all,
+            sqlite_foreign_keys=sqlite_foreign_keys,
         )
     except RevisionFailed as failure:
         # What ran before the failing revision is still worth seeing; the error line

@@ -84,6 +84,7 @@ def run(
     schemas: tuple[str | None, ...],
     on_note: Callable[[str], None] | None,
     recount_all: bool = False,
+    sqlite_foreign_keys: bool = False,
 ) -> VerifyResult:
     """See :func:`alembic_additive.verify.verify`."""
     cfg = config if isinstance(config, Config) else _load_config(Path(config))
@@ -111,6 +112,8 @@ def run(
     except Exception as error:
         raise VerifyError(f"cannot use {masked}: {urls.first_line(error, db_url)}") from error
     _transactional_sqlite(engine)
+    if sqlite_foreign_keys:
+        _sqlite_foreign_keys_on(engine)
     try:
         try:
             connection = engine.connect()
@@ -426,6 +429,21 @@ def _transactional_sqlite(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+def _sqlite_foreign_keys_on(engine: sa.Engine) -> None:
+    """``PRAGMA foreign_keys=ON`` on connect, as an ``env.py`` (or the app it imports) that
+    turns them on does: verify does not run env.py, and SQLite leaves them off, so without
+    this an ``ON DELETE``/``ON UPDATE`` action (and a batch copy's ``DROP TABLE`` of a
+    parent, which deletes its rows) would not run here as it does under ``alembic upgrade``."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _foreign_keys_on(dbapi_connection: Any, record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 def _load_config(path: Path) -> Config:

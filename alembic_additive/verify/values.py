@@ -12,8 +12,15 @@ the same fingerprints again and reports:
   copy, drop). That is not a loss, so it is reported apart from the violations, and the
   ``column-removed`` it would otherwise be is withdrawn.
 
-So only the tables and columns a revision writes are hashed, each at most twice per revision;
-the statements of verify itself (snapshots, fingerprints, reflection) are not looked at.
+A statement that writes rows also fires triggers and foreign-key actions, which can change
+values of tables it does not name (an ``ON UPDATE CASCADE`` child, the table a trigger
+updates, the columns a ``BEFORE UPDATE`` trigger sets): those are fingerprinted too, before
+the statement, from the catalog (:mod:`.effects`, read on the revision's first write and
+again only after a statement that may have redefined triggers or foreign keys).
+
+So only the tables and columns a revision writes, or fires writes to, are hashed, each at
+most twice per revision; the statements of verify itself (snapshots, fingerprints,
+reflection, the catalog) are not looked at.
 """
 
 from __future__ import annotations
@@ -28,9 +35,10 @@ from sqlalchemy import event
 
 from ..findings import TableRef
 from . import LossKind, Violation
+from . import effects as fx
 from . import prints as fp
 from .snapshot import Snapshot
-from .statements import touched
+from .statements import Touched, touched
 
 log = logging.getLogger(f"alembic.{__name__}")
 
@@ -48,6 +56,8 @@ class RevisionValues:
         self.taken: dict[TableRef, dict[str, fp.ColumnPrints]] = {}
         self.named: set[TableRef] = set()  # tables a statement named (or every one)
         self.busy = False
+        self.catalog: fx.Catalog | None = None  # read on the first write
+        self.catalog_current = False  # False again after a statement that may redefine it
         self.by_name: dict[str, list[TableRef]] = {}
         for ref in before.tables:
             self.by_name.setdefault(ref.name.lower(), []).append(ref)
@@ -71,12 +81,17 @@ class RevisionValues:
 
     def on_statement(self, statement: str) -> None:
         found = touched(statement, self.connection.dialect.name)
-        if found is None:
+        fired: dict[fx.Name, set[str] | None] | None = {}
+        if found is not None and found.writes_after_redefining:
+            fired = None  # what it writes fires what it has just defined: not read yet
+        elif found is not None and (found.writes or found.unknown_writes):
+            fired = self._fired(found)
+        if found is None or fired is None:
             wanted = {ref: set(state.non_null) for ref, state in self.before.tables.items()}
             self.named.update(wanted)
         else:
             wanted = {}
-            for (schema, name), columns in found.tables.items():
+            for (schema, name), columns in [*found.tables.items(), *fired.items()]:
                 for ref in self._refs(schema, name):
                     self.named.add(ref)
                     present = {c.lower(): c for c in self.before.tables[ref].non_null}
@@ -86,6 +101,8 @@ class RevisionValues:
                         wanted.setdefault(ref, set()).update(
                             present[c] for c in columns if c in present
                         )
+        if found is None or found.redefines:
+            self.catalog_current = False  # read it again before the next write
         for ref, columns in wanted.items():
             # A column without values cannot have one changed (a backfill of a new column
             # is the common case): nothing to hash.
@@ -94,6 +111,42 @@ class RevisionValues:
             missing = [c for c in missing if c not in self.taken.get(ref, {})]
             if missing:
                 self._take_before(ref, missing)
+
+    def _fired(self, found: Touched) -> dict[fx.Name, set[str] | None] | None:
+        """What the triggers and foreign-key actions ``found``'s writes fire may change."""
+        if self.catalog is None or not self.catalog_current:
+            self.catalog = self._read_catalog()
+            self.catalog_current = True
+        if self.catalog is None:
+            return {}
+        fired = self.catalog.consequences(found.writes, found.unknown_writes)
+        if self.catalog.actions_skipped:
+            self.note(
+                "foreign keys are off on this SQLite connection (verify does not run env.py), "
+                "so their ON UPDATE/ON DELETE actions did not run; if your env.py turns them "
+                "on, run verify with --sqlite-foreign-keys"
+            )
+        return fired
+
+    def _read_catalog(self) -> fx.Catalog | None:
+        self.busy = True
+        savepoint = self._savepoint()
+        try:
+            catalog = fx.read(self.connection, {None, *(ref.schema for ref in self.before.tables)})
+            if savepoint is not None:
+                savepoint.commit()
+            return catalog
+        except Exception as error:
+            if savepoint is not None and savepoint.is_active:
+                savepoint.rollback()
+            log.debug("reading triggers and foreign keys failed: %s", error, exc_info=True)
+            self.note(
+                "triggers and foreign-key actions could not be read "
+                f"({type(error).__name__}): values they change are not compared"
+            )
+            return None
+        finally:
+            self.busy = False
 
     def _savepoint(self) -> sa.engine.NestedTransaction | None:
         """PostgreSQL aborts the whole transaction on an error: a savepoint keeps a failed
