@@ -260,7 +260,8 @@ TRIGGERS = {
 
 
 def _with_triggers(dialect: str, triggers: list[str] | None = None) -> str:
-    return TABLES + "\n".join(f"op.execute({t!r})" for t in triggers or TRIGGERS[dialect])
+    chosen = TRIGGERS[dialect] if triggers is None else triggers
+    return TABLES + "\n".join(f"op.execute({t!r})" for t in chosen)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -369,6 +370,36 @@ def test_postgresql_trigger_function_with_dynamic_sql_compares_everything(
         "r2: values-changed a1.n: 1 of 3 non-null values changed",
         "r2: values-changed b.x: 3 of 3 non-null values changed",
     ]
+
+
+def test_postgresql_rule_and_trigger_defined_in_the_same_string_compare_everything(
+    tmp_path: Path, make_database: Any
+) -> None:
+    # A rule rewrites the statement: anything may change. A trigger created in the same
+    # op.execute() string as the UPDATE that fires it is not in the catalog yet when the
+    # string is read: every value is fingerprinted.
+    project = new_project(tmp_path, make_database("postgresql"))
+    project.revision("r1", None, _with_triggers("postgresql", []))
+    project.revision(
+        "r2",
+        "r1",
+        """
+op.execute("CREATE RULE a2_also AS ON UPDATE TO a2 DO ALSO UPDATE b SET x = x || '#' WHERE id = 3")
+op.execute("UPDATE a2 SET n = n + 1 WHERE id = 1")
+""",
+    )
+    one_string = "; ".join([*TRIGGERS["postgresql"][4:6], "INSERT INTO c (id, n) VALUES (1, 5)"])
+    project.revision("r3", "r2", f"op.execute({one_string!r})")
+
+    run = project.cli()
+
+    assert run.code == 1, run
+    assert _lines(run) == [
+        "r2: values-changed a2.n: 1 of 3 non-null values changed",
+        "r2: values-changed b.x: 1 of 3 non-null values changed",  # the rule
+        "r3: values-changed d.total: 1 of 2 non-null values changed",  # the new trigger
+    ]
+    assert run.err == ""
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
