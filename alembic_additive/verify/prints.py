@@ -3,8 +3,10 @@
 Counting non-null values cannot see a value that is still there but different: LONGTEXT cut
 to 65,535 bytes, '' cast to 0 by a SQLite batch copy, 'ab   ' trimmed to 'ab' by CHAR →
 VARCHAR, '山田太郎' re-encoded to '????' by a character-set change. So, for the columns a
-revision's statements could change (:mod:`.statements`), verify takes a fingerprint of every
-value just before the first such statement, and again after the revision, and compares them.
+revision's statements could change (:mod:`.statements`) — or the triggers and foreign-key
+actions those statements fire (:mod:`.effects`: an ``ON UPDATE CASCADE`` child's key, the
+table a trigger updates) — verify takes a fingerprint of every value just before the first
+such statement, and again after the revision, and compares them.
 
 A value's fingerprint is a 64-bit hash of its *canonical text* combined with the hash of its
 row's primary key, computed in the database where it can be (only hashes cross the wire):
