@@ -15,15 +15,30 @@ values of tables it never names:
   or SQL (any other language, ``EXECUTE`` or ``CALL``: anything may change);
 * a PostgreSQL rule on ``t`` (other than a view's): anything may change.
 
-What those changes write fires in turn; :meth:`Catalog.consequences` follows the chain to its
-end. It answers, for the writes of one statement, which columns of which tables may change,
-so that :mod:`.values` fingerprints them *before* the statement runs.
+A statement (or a trigger body) that calls a user-defined function or procedure
+(:attr:`.statements.Touched.calls`: ``SELECT archive()``, ``UPDATE t ... WHERE f(id)``,
+``CALL p()``) changes what that routine's body can change. Routines are read from
+PostgreSQL's ``pg_proc`` (every schema but the system ones; not functions of an extension,
+nor trigger functions, which are followed as triggers) and MariaDB/MySQL's
+``information_schema.ROUTINES`` (the schemas verify counts); a body is read with
+:func:`.statements.body` when it is first called (PL/pgSQL, SQL — ``BEGIN ATOMIC`` bodies
+from ``pg_get_functiondef`` — or MariaDB's routine text; another language, an aggregate, a
+definition the user may not read, ``EXECUTE``: anything). Overloads of one name count
+together; an unqualified name matches that name in any schema (the search path decides). A
+called name the catalog does not have is a built-in (or an extension's) and changes
+nothing; a ``CALL`` of a procedure it does not have: anything.
 
-The catalog is read at most once per revision, on its first write (a revision that writes
-nothing costs nothing), and again only after a statement that may have redefined triggers,
-functions, rules or foreign keys (:attr:`.statements.Touched.redefines`). Which schemas:
-PostgreSQL every schema but the system ones (its catalog is small); MariaDB/MySQL and SQLite
-the schemas verify counts (a child table elsewhere is not compared anyway).
+What those changes write or call fires in turn; :meth:`Catalog.consequences` follows the
+chain to its end (each table event and each routine once, so recursion ends). It answers,
+for the writes and calls of one statement, which columns of which tables may change, so that
+:mod:`.values` fingerprints them *before* the statement runs.
+
+The catalog is read at most once per revision, on its first write or function call (a
+revision that does neither costs nothing), and again only after a statement that may have
+redefined triggers, functions, rules or foreign keys (:attr:`.statements.Touched.redefines`).
+Which schemas: PostgreSQL every schema but the system ones (its catalog is small);
+MariaDB/MySQL and SQLite the schemas verify counts (a child table elsewhere is not compared
+anyway).
 
 SQLite runs foreign-key actions only when ``PRAGMA foreign_keys`` is on, which a connection
 is not unless something turns it on (verify does with ``--sqlite-foreign-keys``, as an
@@ -73,13 +88,34 @@ class Action:
 
 
 @dataclass
+class Routine:
+    """One user-defined function or procedure; its body is read when first called."""
+
+    source: str | None
+    """The text :func:`.statements.body` reads; None: not readable (anything may change)."""
+    dialect: str
+    read: bool = False
+    touched: Touched | None = None
+
+    def body(self) -> Touched | None:
+        """What calling it may change; None: anything."""
+        if not self.read:
+            if self.source is not None:
+                self.touched = statements.body(self.source, self.dialect)
+            self.read = True
+        return self.touched
+
+
+@dataclass
 class Catalog:
-    """Triggers by table, foreign-key actions by referenced table, tables with rules."""
+    """Triggers by table, foreign-key actions by referenced table, tables with rules,
+    user-defined routines by name."""
 
     default: str | None
     triggers: dict[Name, list[Trigger]] = field(default_factory=dict)
     actions: dict[Name, list[Action]] = field(default_factory=dict)
     opaque: set[Name] = field(default_factory=set)
+    routines: dict[Name, list[Routine]] = field(default_factory=dict)
     actions_fire: bool = True
     actions_skipped: bool = False
     """Set by :meth:`consequences` when an action would have fired had foreign keys been on."""
@@ -97,21 +133,63 @@ class Catalog:
             return [name]
         return [k for k in known if k[1] == name[1]] or [name]
 
+    def _routines(self, name: Name) -> list[Routine]:
+        """The routines a called name may stand for (an unqualified one: in any schema)."""
+        schema, routine = self.name(*name)
+        if schema is not None:
+            return self.routines.get((schema, routine), [])
+        return [r for (_, n), found in self.routines.items() if n == routine for r in found]
+
     def consequences(
-        self, writes: dict[Name, set[str]], unknown: Collection[str]
+        self,
+        writes: dict[Name, set[str]],
+        unknown: Collection[str],
+        calls: Collection[Name] = (),
+        procedures: Collection[Name] = (),
     ) -> dict[Name, set[str] | None] | None:
-        """The columns (None: every column) the triggers and actions these writes fire may
-        change, followed to the end; None when anything may change."""
+        """The columns (None: every column) the triggers, actions and routines these writes
+        and calls fire may change, followed to the end; None when anything may change."""
+        tables = set(self.triggers) | set(self.actions) | self.opaque
         queue: list[tuple[Name, str]] = []
-        for (schema, table), events in writes.items():
-            for name in self._known(self.name(schema, table)):
-                queue.extend((name, event) for event in events)
-        if unknown:
-            for name in set(self.triggers) | set(self.actions) | self.opaque:
-                queue.extend((name, event) for event in unknown)
+        called: list[Routine] = []
         out: dict[Name, set[str] | None] = {}
+
+        def follow(body: Touched) -> bool:
+            """A body's changes into ``out``, its writes and calls into the queues; False
+            when it calls a procedure the catalog does not have."""
+            for (schema, table), columns in body.tables.items():
+                for changed in self._known(self.name(schema, table)):
+                    _add(out, changed, columns)
+            for (schema, table), events in body.writes.items():
+                for written in self._known(self.name(schema, table)):
+                    queue.extend((written, e) for e in events)
+            queue.extend((other, e) for other in tables for e in body.unknown_writes)
+            for name in body.calls:
+                called.extend(self._routines(name))
+            for name in body.procedures:
+                found = self._routines(name)
+                if not found:
+                    return False
+                called.extend(found)
+            return True
+
+        if not follow(
+            Touched(writes=dict(writes), unknown_writes=set(unknown), calls=set(calls),
+                    procedures=set(procedures))
+        ):  # fmt: skip
+            return None
         seen: set[tuple[Name, str]] = set()
-        while queue:
+        done: set[int] = set()
+        while queue or called:
+            if called:
+                routine = called.pop()
+                if id(routine) in done:
+                    continue  # recursion, or called twice: once is enough
+                done.add(id(routine))
+                body = routine.body()
+                if body is None or not follow(body):
+                    return None
+                continue
             name, event = queue.pop()
             if (name, event) in seen:
                 continue
@@ -126,15 +204,8 @@ class Catalog:
                         return None
                     if event == "UPDATE":
                         _add(out, name, ALL)  # a BEFORE UPDATE trigger may set any NEW.column
-                    for (schema, table), columns in trigger.body.tables.items():
-                        for changed in self._known(self.name(schema, table)):
-                            _add(out, changed, columns)
-                    for (schema, table), events in trigger.body.writes.items():
-                        for written in self._known(self.name(schema, table)):
-                            queue.extend((written, e) for e in events)
-                    if trigger.body.unknown_writes:
-                        for other in set(self.triggers) | set(self.actions) | self.opaque:
-                            queue.extend((other, e) for e in trigger.body.unknown_writes)
+                    if not follow(trigger.body):
+                        return None
             for action in self.actions.get(name, ()):
                 if event == "TRUNCATE":  # TRUNCATE ... CASCADE empties the children too
                     queue.append((action.child, "TRUNCATE"))
@@ -247,6 +318,29 @@ def _read_postgresql(connection: sa.Connection, catalog: Catalog) -> None:
         )
     )
     catalog.opaque.update(catalog.name(schema, table) for schema, table in rules)
+    # A BEGIN ATOMIC body (PostgreSQL 14+) is stored parsed, with an empty prosrc.
+    atomic = (connection.dialect.server_version_info or (0,)) >= (14,)
+    source = (
+        "CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_functiondef(p.oid) ELSE p.prosrc END"
+        if atomic
+        else "p.prosrc"
+    )
+    routines = connection.execute(
+        sa.text(
+            f"SELECT n.nspname, p.proname, l.lanname, {source} "
+            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "JOIN pg_language l ON l.oid = p.prolang "
+            "WHERE p.prorettype <> 'pg_catalog.trigger'::pg_catalog.regtype "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = "
+            "'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'e') "
+            f"AND {_PG_SYSTEM}"
+        )
+    )
+    for schema, name, language, text in routines:
+        readable = language in ("plpgsql", "sql") and text is not None
+        catalog.routines.setdefault(catalog.name(schema, name), []).append(
+            Routine(text if readable else None, "postgresql")
+        )
 
 
 def _read_mysql(connection: sa.Connection, catalog: Catalog, schemas: list[str]) -> None:
@@ -263,6 +357,17 @@ def _read_mysql(connection: sa.Connection, catalog: Catalog, schemas: list[str])
     for schema, table, event, source in triggers:
         catalog.triggers.setdefault(catalog.name(schema, table), []).append(
             Trigger(frozenset({str(event).upper()}), statements.body(source or "", "mysql"))
+        )
+    routines = connection.execute(
+        sa.text(
+            "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_DEFINITION "
+            "FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA IN :schemas"
+        ).bindparams(sa.bindparam("schemas", expanding=True)),
+        {"schemas": schemas},
+    )
+    for schema, name, text in routines:  # no privilege on it: ROUTINE_DEFINITION is NULL
+        catalog.routines.setdefault(catalog.name(schema, name), []).append(
+            Routine(None if text is None else str(text), "mysql")
         )
     keys = connection.execute(
         sa.text(
@@ -297,7 +402,7 @@ def _read_sqlite(connection: sa.Connection, catalog: Catalog, schemas: list[str]
             f"SELECT tbl_name, sql FROM {master} WHERE type = 'trigger'"
         )
         for table, sql in triggers:
-            events, body = statements.sqlite_trigger(sql or "")
+            events, body = sqlite_trigger(sql or "")
             catalog.triggers.setdefault(catalog.name(schema, table), []).append(
                 Trigger(events, body)
             )
@@ -317,3 +422,31 @@ def _read_sqlite(connection: sa.Connection, catalog: Catalog, schemas: list[str]
                 _rule(on_update),
                 _rule(on_delete),
             )
+
+
+_EVENTS = frozenset({"INSERT", "UPDATE", "DELETE"})
+
+
+def sqlite_trigger(sql: str) -> tuple[frozenset[str], Touched | None]:
+    """A SQLite trigger's stored ``CREATE TRIGGER`` text: (the events that fire it, what
+    its body may change). Events not read: all three; a body not read: None."""
+    tokens = statements.tokenize(sql, "sqlite")
+    if tokens is None:
+        return _EVENTS, None
+    events: set[str] = set()
+    start = None
+    for i, token in enumerate(tokens):
+        if token.token_type.name == "BEGIN":
+            start = i + 1
+            break
+        word = token.text.upper()
+        if word == "ON" and token.token_type.name == "ON" and not events:
+            break
+        if word in _EVENTS and token.token_type.name != "IDENTIFIER" and not events:
+            events.add(word)
+    end = len(tokens)
+    if end and tokens[-1].text.upper() == "END":
+        end -= 1
+    if start is None or not events:
+        return _EVENTS, None
+    return frozenset(events), statements.scan(tokens[start:end], "sqlite")

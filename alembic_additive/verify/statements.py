@@ -16,9 +16,20 @@ before the first statement of a revision that could change them (see :mod:`.prin
 * ``WITH`` whose CTEs update (``WITH u AS (UPDATE ...)``): anything;
 * statements that only add or read (``CREATE``, ``INSERT``, ``SELECT``, ``DELETE``,
   ``TRUNCATE`` — row losses are counted anyway, ``SET``, ``COMMENT``, ``GRANT``...) touch
-  nothing;
-* anything else (``DO``, ``CALL``, ``EXECUTE``, a statement sqlglot cannot tokenize) may
-  change anything: every column of every table.
+  nothing themselves;
+* anything else (PostgreSQL's ``DO`` block, ``EXECUTE``, a statement sqlglot cannot
+  tokenize) may change anything: every column of every table.
+
+Any of them may *call* a function: every name followed by ``(`` (``SELECT archive()``,
+``UPDATE t SET a = a WHERE f(id)``, ``INSERT ... SELECT app.f()``, a ``DEFAULT f()`` or
+``CHECK (f(x))`` an ``ALTER TABLE`` evaluates for every row) is one of its :attr:`Touched.calls`,
+and ``CALL p`` names a procedure. Built-in functions are among them; :mod:`.effects` keeps
+the user-defined ones the catalog has and reads their bodies like a trigger's (a procedure it
+does not have: anything). Not calls: names in statements that define or drop without running
+(``CREATE FUNCTION``/``TRIGGER``/``VIEW``, ``CREATE TABLE`` without ``AS``, ``DROP``,
+``COMMENT``, ``GRANT``, ``ALTER`` of anything but a table), names after ``INTO``, ``TABLE``
+or ``REFERENCES`` (``INSERT INTO t (a)``) and a ``CREATE INDEX``'s ``ON``/``USING``, and
+names qualified with ``pg_catalog`` or ``information_schema``.
 
 Rows a statement writes, besides: its *writes* (``INSERT``, ``UPDATE``, ``DELETE``,
 ``TRUNCATE`` of a table, ``DROP TABLE``), which fire that table's triggers and the
@@ -27,11 +38,13 @@ those from the catalog and follows them (a trigger's body is read here too, by
 :func:`body`), so that values a trigger or a cascade changes in a table no statement names
 are fingerprinted as well. A statement that creates or replaces triggers, functions, rules
 or foreign keys, or renames a table, *redefines* them: the catalog is read again before the
-next write.
+next write or call.
 
-Not seen here: values a function called from a ``SELECT`` (or from an expression) changes.
-On PostgreSQL the runner notices such a table afterwards (the transaction's statistics show
-it updated or rewritten) and says, in a note, that its values were not compared.
+Not seen here: functions called without being named — a column default, a ``CHECK``, an
+index expression or a view evaluated by a statement that names only the table, a cast or an
+operator backed by a user function. On PostgreSQL the runner notices a table such a function
+wrote afterwards (the transaction's statistics show it updated or rewritten) and says, in a
+note, that its values were not compared.
 
 Only token types and words are read; string literals and quoted names are already separate
 tokens, so a value that looks like SQL is never mistaken for a statement.
@@ -75,7 +88,12 @@ class Touched:
     redefines: bool = False
     """It may create or change triggers, functions, rules or foreign keys, or table names."""
     writes_after_redefining: bool = False
-    """A write follows a redefinition in the same string: the catalog is not yet current."""
+    """A write or a call follows a redefinition in the same string: the catalog is not yet
+    current."""
+    calls: set[tuple[str | None, str]] = field(default_factory=set)
+    """Names followed by ``(``: the functions it may call (built-in ones too)."""
+    procedures: set[tuple[str | None, str]] = field(default_factory=set)
+    """``CALL`` targets: one the catalog does not know may change anything."""
 
     def write(self, table: tuple[str | None, str] | None, *events: str) -> None:
         if table is None:
@@ -84,13 +102,17 @@ class Touched:
             self.writes.setdefault(table, set()).update(events)
 
     def merge(self, other: Touched) -> None:
-        if self.redefines and (other.writes or other.unknown_writes):
+        if self.redefines and (
+            other.writes or other.unknown_writes or other.calls or other.procedures
+        ):
             self.writes_after_redefining = True
         for table, columns in other.tables.items():
             self.add(table, columns)
         for table, events in other.writes.items():
             self.write(table, *events)
         self.unknown_writes |= other.unknown_writes
+        self.calls |= other.calls
+        self.procedures |= other.procedures
         self.redefines = self.redefines or other.redefines
         self.writes_after_redefining = self.writes_after_redefining or other.writes_after_redefining
 
@@ -104,37 +126,39 @@ class Touched:
 
 def touched(statement: str, dialect_name: str) -> Touched | None:
     """What ``statement`` may change; None when it may change anything."""
-    tokens = _tokenize(statement, dialect_name)
+    tokens = tokenize(statement, dialect_name)
     if tokens is None:
         return None
     result = Touched()
     for part in _split(tokens):
         one = Touched()
-        if part and not _read(part, one):
+        if part and not _read(part, one, dialect_name):
             return None
         result.merge(one)
     return result
 
 
 def body(source: str, dialect_name: str) -> Touched | None:
-    """What a trigger's (or trigger function's) body may change; None: anything.
+    """What a trigger's, trigger function's or routine's body may change; None: anything.
 
     A body is procedural (``BEGIN ... IF ... THEN ... END IF; ... END``, PL/pgSQL), so it
     is not read statement by statement: every word that starts a writing statement
     (``UPDATE``, ``INSERT``, ``DELETE``, ``TRUNCATE``, ``DROP``, ``ALTER``) is read from there
-    to its end (``;`` or the parenthesis that closes it), wherever it stands. ``CALL``,
-    ``EXECUTE``, ``COPY``, ``MERGE``, ``REPLACE INTO``: anything. The same word used otherwise
-    (``FOR UPDATE``, ``ON DELETE``, ``DO UPDATE``, ``OR REPLACE``, ``INSERT(s, ...)``) is
-    passed over. Assignments to ``NEW`` are not read here: :mod:`.effects` counts every
-    column of the trigger's table as changed by an UPDATE that fires it.
+    to its end (``;`` or the parenthesis that closes it), wherever it stands; ``CALL p``
+    names a procedure, and every name followed by ``(`` is a call (``PERFORM f()``,
+    ``x := f()``). ``EXECUTE``, ``COPY``, ``MERGE``, ``REPLACE INTO``: anything. The same
+    word used otherwise (``FOR UPDATE``, ``ON DELETE``, ``DO UPDATE``, ``OR REPLACE``,
+    ``INSERT(s, ...)``) is passed over. Assignments to ``NEW`` are not read here:
+    :mod:`.effects` counts every column of the trigger's table as changed by an UPDATE that
+    fires it.
     """
-    tokens = _tokenize(source, dialect_name)
+    tokens = tokenize(source, dialect_name)
     if tokens is None:
         return None
-    return scan(tokens)
+    return scan(tokens, dialect_name)
 
 
-def scan(tokens: Sequence[Token]) -> Touched | None:
+def scan(tokens: Sequence[Token], dialect_name: str) -> Touched | None:
     """:func:`body` on tokens already read."""
     depths: list[int] = []
     depth = 0
@@ -145,6 +169,7 @@ def scan(tokens: Sequence[Token]) -> Touched | None:
         if token.token_type.name == "L_PAREN":
             depth += 1
     result = Touched()
+    _calls(tokens, result)
     for i, token in enumerate(tokens):
         word = token.text.upper()
         if word not in _BODY_VERBS or _is_literal(token) or token.token_type.name == "IDENTIFIER":
@@ -163,7 +188,7 @@ def scan(tokens: Sequence[Token]) -> Touched | None:
                 break
             end += 1
         one = Touched()
-        if not _read(tokens[i:end], one):
+        if not _read(tokens[i:end], one, dialect_name):
             return None
         result.merge(one)
     return result
@@ -173,7 +198,7 @@ _BODY_VERBS = frozenset(
     {"UPDATE", "INSERT", "DELETE", "TRUNCATE", "DROP", "ALTER", "REPLACE", "MERGE", "CALL",
      "EXECUTE", "EXEC", "COPY", "LOAD"}
 )  # fmt: skip
-_ANYTHING = frozenset({"REPLACE", "MERGE", "CALL", "EXECUTE", "EXEC", "COPY", "LOAD"})
+_ANYTHING = frozenset({"REPLACE", "MERGE", "EXECUTE", "EXEC", "COPY", "LOAD"})
 _ALSO_FUNCTIONS = frozenset({"INSERT", "REPLACE", "TRUNCATE"})  # MySQL string/number functions
 _NOT_A_STATEMENT_AFTER = frozenset(
     {"ON", "FOR", "DO", "KEY", "OR", "BEFORE", "AFTER", "OF", "INSTEAD", "COMMIT"}
@@ -185,12 +210,25 @@ _REDEFINING = frozenset(
 _CONFLICT = frozenset({"ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE"})  # SQLite's OR ...
 
 
-def _read(part: Sequence[Token], result: Touched) -> bool:
+def _read(part: Sequence[Token], result: Touched, dialect_name: str) -> bool:
     """One statement into ``result``; False when it may change anything."""
     first = part[0].text.upper()
     words = {t.text.upper() for t in part if not _is_literal(t)}
     if first in ("CREATE", "ALTER", "PRAGMA") and words & _REDEFINING:
         result.redefines = True
+    not_after = _not_calls_after(part, first, words)
+    if not_after is not None:
+        _calls(part, result, not_after)
+    if first == "CALL":  # sqlglot leaves what follows CALL as one string: read it again
+        rest = part[1:]
+        if len(part) == 2 and part[1].token_type.name == "STRING":
+            rest = tokenize(part[1].text, dialect_name) or []
+        named = _name(rest, 0)
+        if named is None:
+            return False
+        result.procedures.add(named[0])
+        _calls(rest, result)
+        return True
     if first == "UPDATE":
         return _update(part, result)
     if first == "ALTER":
@@ -235,15 +273,77 @@ def _read(part: Sequence[Token], result: Touched) -> bool:
         # WITH u AS (UPDATE ...) SELECT ...: a data-modifying CTE is not read here
         if words & {"UPDATE", "MERGE", "REPLACE", "CONFLICT", "DUPLICATE"}:
             return False
-        found = scan(part[1:])  # WITH d AS (DELETE ...) / ... INSERT INTO t SELECT ...
+        # WITH d AS (DELETE ...) / ... INSERT INTO t SELECT ...
+        found = scan(part[1:], dialect_name)
         if found is None:
             return False
         result.merge(found)
         return True
+    if first == "DO" and part[0].token_type.name != "COMMAND":
+        return True  # MySQL's DO f(): evaluates, like SELECT (PostgreSQL's DO block: no)
     return first in _HARMLESS or first == ";"
 
 
-def _tokenize(statement: str, dialect_name: str) -> list[Token] | None:
+_DEFINED_NOT_RUN = frozenset(
+    {"FUNCTION", "PROCEDURE", "TRIGGER", "RULE", "EVENT", "AGGREGATE", "VIEW"}
+)
+_CREATED = _DEFINED_NOT_RUN | {"TABLE", "INDEX", "MATERIALIZED"}
+_NOT_CALLED_AFTER = frozenset({"INTO", "TABLE", "REFERENCES"})
+_SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+_NEVER_CALLS = frozenset(
+    {"IN", "VALUES", "EXISTS", "AS", "CHECK", "UNIQUE", "PRIMARY", "ON", "USING", "NOT", "AND",
+     "OR", "THEN", "ELSE", "WHEN", "FROM", "WHERE", "SELECT", "VARCHAR", "CHAR", "NUMERIC",
+     "DECIMAL", "FLOAT", "CAST", "COALESCE", "NULLIF"}
+)  # fmt: skip
+"""Reserved words (types, ``IN (``, ``CHECK (``) that no unquoted, unqualified user function
+is called by on PostgreSQL or MariaDB: not calls, so they do not read the catalog."""
+
+
+def _not_calls_after(part: Sequence[Token], first: str, words: set[str]) -> frozenset[str] | None:
+    """None when the functions a statement names do not run when it does (it defines a
+    function, trigger, view or empty table with them, or drops them); else the words after
+    which a name followed by ``(`` is not a call (``INSERT INTO t (a)``)."""
+    if first in ("DROP", "COMMENT", "GRANT", "REVOKE"):
+        return None
+    if first == "ALTER":
+        return _NOT_CALLED_AFTER if "TABLE" in {t.text.upper() for t in part[1:3]} else None
+    if first != "CREATE":
+        return _NOT_CALLED_AFTER
+    kinds = (t.text.upper() for t in part[1:] if t.token_type.name != "IDENTIFIER")
+    kind = next((k for k in kinds if k in _CREATED), "")
+    if kind == "INDEX":  # CREATE INDEX ix ON t USING btree (f(c))
+        return _NOT_CALLED_AFTER | {"ON", "USING"}
+    if kind == "MATERIALIZED" or (kind == "TABLE" and words & {"AS", "SELECT"}):
+        return _NOT_CALLED_AFTER  # CREATE TABLE t AS SELECT f(): run; a DEFAULT f(): not yet
+    return None
+
+
+def _calls(
+    tokens: Sequence[Token], result: Touched, not_after: frozenset[str] = frozenset()
+) -> None:
+    """Every (possibly qualified) name followed by ``(`` into ``result.calls``."""
+    for i in range(len(tokens) - 1):
+        token = tokens[i]
+        if tokens[i + 1].token_type.name != "L_PAREN" or _is_literal(token):
+            continue
+        if token.token_type.name != "IDENTIFIER" and not (
+            token.text[:1].isalpha() or token.text[:1] == "_"
+        ):
+            continue
+        start = i
+        while start >= 2 and tokens[start - 1].text == ".":
+            start -= 2
+        if start and tokens[start - 1].text.upper() in (not_after or _NOT_CALLED_AFTER):
+            continue
+        schema = _ident(tokens[i - 2]) if i != start else None
+        quoted = token.token_type.name == "IDENTIFIER"
+        if schema is None and not quoted and token.text.upper() in _NEVER_CALLS:
+            continue
+        if schema not in _SYSTEM_SCHEMAS:
+            result.calls.add((schema, _ident(token)))
+
+
+def tokenize(statement: str, dialect_name: str) -> list[Token] | None:
     try:
         from sqlglot.dialects import Dialect
 
@@ -442,31 +542,3 @@ def _delete_target(part: Sequence[Token]) -> tuple[str | None, str] | None:
     if i < len(part) and part[i].token_type.name == "COMMA":
         return None
     return table
-
-
-_EVENTS = frozenset({"INSERT", "UPDATE", "DELETE"})
-
-
-def sqlite_trigger(sql: str) -> tuple[frozenset[str], Touched | None]:
-    """A SQLite trigger's stored ``CREATE TRIGGER`` text: (the events that fire it, what
-    its body may change). Events not read: all three; a body not read: None."""
-    tokens = _tokenize(sql, "sqlite")
-    if tokens is None:
-        return _EVENTS, None
-    events: set[str] = set()
-    start = None
-    for i, token in enumerate(tokens):
-        if token.token_type.name == "BEGIN":
-            start = i + 1
-            break
-        word = token.text.upper()
-        if word == "ON" and token.token_type.name == "ON" and not events:
-            break
-        if word in _EVENTS and token.token_type.name != "IDENTIFIER" and not events:
-            events.add(word)
-    end = len(tokens)
-    if end and tokens[-1].text.upper() == "END":
-        end -= 1
-    if start is None or not events:
-        return _EVENTS, None
-    return frozenset(events), scan(tokens[start:end])

@@ -12,11 +12,13 @@ the same fingerprints again and reports:
   copy, drop). That is not a loss, so it is reported apart from the violations, and the
   ``column-removed`` it would otherwise be is withdrawn.
 
-A statement that writes rows also fires triggers and foreign-key actions, which can change
-values of tables it does not name (an ``ON UPDATE CASCADE`` child, the table a trigger
-updates, the columns a ``BEFORE UPDATE`` trigger sets): those are fingerprinted too, before
-the statement, from the catalog (:mod:`.effects`, read on the revision's first write and
-again only after a statement that may have redefined triggers or foreign keys).
+A statement that writes rows also fires triggers and foreign-key actions, and a statement
+that calls a user-defined function or procedure runs its body; both can change values of
+tables it does not name (an ``ON UPDATE CASCADE`` child, the table a trigger or
+``SELECT archive()`` updates, the columns a ``BEFORE UPDATE`` trigger sets): those are
+fingerprinted too, before the statement, from the catalog (:mod:`.effects`, read on the
+revision's first write or call and again only after a statement that may have redefined
+triggers, routines or foreign keys).
 
 So only the tables and columns a revision writes, or fires writes to, are hashed, each at
 most twice per revision; the statements of verify itself (snapshots, fingerprints,
@@ -84,7 +86,9 @@ class RevisionValues:
         fired: dict[fx.Name, set[str] | None] | None = {}
         if found is not None and found.writes_after_redefining:
             fired = None  # what it writes fires what it has just defined: not read yet
-        elif found is not None and (found.writes or found.unknown_writes):
+        elif found is not None and (
+            found.writes or found.unknown_writes or found.procedures or self._calls(found)
+        ):
             fired = self._fired(found)
         if found is None or fired is None:
             wanted = {ref: set(state.non_null) for ref, state in self.before.tables.items()}
@@ -112,14 +116,22 @@ class RevisionValues:
             if missing:
                 self._take_before(ref, missing)
 
+    def _calls(self, found: Touched) -> set[fx.Name]:
+        """The functions ``found`` may call; none on SQLite (its functions are the
+        application's, defined in Python, not in the database)."""
+        return set() if self.connection.dialect.name == "sqlite" else found.calls
+
     def _fired(self, found: Touched) -> dict[fx.Name, set[str] | None] | None:
-        """What the triggers and foreign-key actions ``found``'s writes fire may change."""
+        """What the triggers, foreign-key actions and user-defined routines ``found``'s
+        writes and calls fire may change."""
         if self.catalog is None or not self.catalog_current:
             self.catalog = self._read_catalog()
             self.catalog_current = True
         if self.catalog is None:
-            return {}
-        fired = self.catalog.consequences(found.writes, found.unknown_writes)
+            return None if found.procedures else {}  # CALL of an unknown procedure: anything
+        fired = self.catalog.consequences(
+            found.writes, found.unknown_writes, self._calls(found), found.procedures
+        )
         if self.catalog.actions_skipped:
             self.note(
                 "foreign keys are off on this SQLite connection (verify does not run env.py), "
@@ -141,7 +153,7 @@ class RevisionValues:
                 savepoint.rollback()
             log.debug("reading triggers and foreign keys failed: %s", error, exc_info=True)
             self.note(
-                "triggers and foreign-key actions could not be read "
+                "triggers, foreign-key actions and functions could not be read "
                 f"({type(error).__name__}): values they change are not compared"
             )
             return None
@@ -199,8 +211,9 @@ class RevisionValues:
 
     def unattributed(self, revision: str, written: set[TableRef]) -> None:
         """Note the tables with values that were updated or rewritten (PostgreSQL's
-        statistics say so) although no statement of the revision named them: a trigger, a
-        cascade, a function. Their values were not fingerprinted, so not compared."""
+        statistics say so) although no statement of the revision named them, nor anything
+        followed from one: a function called without being named (a column default, a
+        check, a view). Their values were not fingerprinted, so not compared."""
         for ref in sorted(written - self.named, key=str):
             state = self.before.tables.get(ref)
             if state is not None and any(state.non_null.values()):

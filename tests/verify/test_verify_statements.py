@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from alembic_additive.verify.statements import ALL, body, sqlite_trigger, touched
+from alembic_additive.verify.effects import sqlite_trigger
+from alembic_additive.verify.statements import ALL, body, touched
 
 
 @pytest.mark.parametrize(
@@ -43,7 +44,6 @@ def test_what_a_statement_can_change(
     "statement",
     [
         "DO $$ BEGIN UPDATE t SET c = 1; END $$",
-        "CALL fix_everything()",
         "MERGE INTO t USING s ON (1=1) WHEN MATCHED THEN UPDATE SET c = 1",
     ],
 )
@@ -161,12 +161,76 @@ def test_what_a_trigger_body_can_change(
     ("dialect", "source"),
     [
         ("postgresql", "BEGIN EXECUTE format('UPDATE %I SET x = 1', TG_TABLE_NAME); END"),
-        ("mysql", "BEGIN CALL fix_everything(); END"),
         ("mysql", "REPLACE INTO t (id) VALUES (NEW.id)"),
     ],
 )
 def test_a_trigger_body_that_cannot_be_read_may_change_anything(dialect: str, source: str) -> None:
     assert body(source, dialect) is None
+
+
+@pytest.mark.parametrize(
+    ("dialect", "statement", "calls", "procedures"),
+    [
+        ("postgresql", "SELECT archive_and_trim()", {(None, "archive_and_trim")}, set()),
+        ("postgresql", "UPDATE t SET a = a WHERE app.f(id) AND \"Odd\"(1)",
+         {("app", "f"), (None, "odd")}, set()),
+        # the INSERT target's column list is not a call; pg_catalog's functions are built in
+        ("postgresql", "INSERT INTO log (a) SELECT g() FROM pg_catalog.now()",
+         {(None, "g")}, set()),
+        ("postgresql", "SELECT 'f()', $$g()$$", set(), set()),
+        ("postgresql", "ALTER TABLE t ADD COLUMN c INTEGER DEFAULT f()", {(None, "f")}, set()),
+        ("postgresql", "CREATE TABLE t AS SELECT f()", {(None, "f")}, set()),
+        # defined, not run
+        ("postgresql", "CREATE TABLE t (id INTEGER DEFAULT f())", set(), set()),
+        ("postgresql", "CREATE TRIGGER x AFTER UPDATE ON t EXECUTE FUNCTION f()", set(), set()),
+        ("postgresql", "CREATE VIEW v AS SELECT f()", set(), set()),
+        ("postgresql", "DROP FUNCTION f(integer)", set(), set()),
+        ("postgresql", "CALL fix_everything()", {(None, "fix_everything")},
+         {(None, "fix_everything")}),
+        ("mysql", "CALL p", set(), {(None, "p")}),
+        ("mysql", "CALL app.`P q`('a;b', g(1))", {("app", "p q"), (None, "g")},
+         {("app", "p q")}),
+        ("mysql", "SELECT `f`(1), concat('x', 'y')", {(None, "f"), (None, "concat")}, set()),
+        ("mysql", "DO f(1)", {(None, "f")}, set()),
+        # reserved words are not calls, unless quoted or qualified
+        ("postgresql", "ALTER TABLE t ADD c VARCHAR(10) CHECK (c IN ('a')) DEFAULT f()",
+         {(None, "f")}, set()),
+        ("postgresql", "SELECT \"check\"(1), app.check(2)", {(None, "check"), ("app", "check")},
+         set()),
+        ("postgresql", "CREATE INDEX ix ON app.t USING btree (f(c))", {(None, "f")}, set()),
+    ],
+)  # fmt: skip
+def test_what_a_statement_calls(
+    dialect: str,
+    statement: str,
+    calls: set[tuple[str | None, str]],
+    procedures: set[tuple[str | None, str]],
+) -> None:
+    found = touched(statement, dialect)
+    assert found is not None
+    assert (found.calls, found.procedures) == (calls, procedures)
+
+
+def test_what_a_routine_body_calls() -> None:
+    found = body(
+        "BEGIN PERFORM g(1); CALL p(); x := h('k()'); UPDATE t SET a = 1; RETURN NULL; END",
+        "postgresql",
+    )
+    assert found is not None
+    assert (found.calls, found.procedures) == (
+        {(None, "g"), (None, "h"), (None, "p")},
+        {(None, "p")},
+    )
+    assert found.tables == {(None, "t"): {"a"}}
+    mysql = body("BEGIN CALL fix_everything(); END", "mysql")  # was: anything
+    assert mysql is not None and mysql.procedures == {(None, "fix_everything")}
+
+
+def test_a_call_after_a_redefinition_in_the_same_string_is_flagged() -> None:
+    found = touched(
+        "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS 'SELECT 1'; SELECT f()", "postgresql"
+    )
+    assert found is not None and found.writes_after_redefining
 
 
 def test_sqlite_trigger_text() -> None:

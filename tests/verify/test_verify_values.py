@@ -479,11 +479,11 @@ op.execute("INSERT INTO codes (id, code) VALUES (1, 'ab   '), (2, 'abcde')")
         assert conn.execute(sa.text(kind)).scalar() == "character"
 
 
-def test_values_changed_by_a_function_called_from_a_select_are_noted_as_not_compared(
+def test_function_called_from_a_select_is_compared_one_run_by_a_default_is_noted(
     tmp_path: Path, make_database: object
 ) -> None:
-    # A trigger's writes are fingerprinted (tests/verify/test_verify_fired.py); a function
-    # called from a SELECT is not read, and PostgreSQL's statistics are the back-stop.
+    # A function a statement names is followed (tests/verify/test_verify_routines.py); one
+    # that runs as a column default names nothing: PostgreSQL's statistics are the back-stop.
     db: Database = make_database("postgresql")  # type: ignore[operator]
     project = new_project(tmp_path, db)
     project.revision(
@@ -494,9 +494,10 @@ def test_values_changed_by_a_function_called_from_a_select_are_noted_as_not_comp
 op.create_table("mirror", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Text))
 op.execute("INSERT INTO mirror (id, v) VALUES (1, 'a'), (2, 'b')")
 op.execute(
-    "CREATE FUNCTION overwrite_mirror() RETURNS void LANGUAGE plpgsql AS "
-    "$$ BEGIN UPDATE mirror SET v = 'overwritten'; END $$"
+    "CREATE FUNCTION overwrite_mirror() RETURNS integer LANGUAGE plpgsql AS "
+    "$$ BEGIN UPDATE mirror SET v = v || '!'; RETURN 0; END $$"
 )
+op.execute("ALTER TABLE items ALTER COLUMN legacy SET DEFAULT overwrite_mirror()")
 """,
     )
     project.revision(
@@ -507,17 +508,22 @@ op.execute("UPDATE items SET legacy = 11 WHERE id = 1")
 op.execute("SELECT overwrite_mirror()")
 """,
     )
+    project.revision("r3", "r2", "op.execute(\"INSERT INTO items (id, name) VALUES (4, 'd')\")")
 
     run = project.cli()
 
     assert run.code == 1, run
-    assert (
-        run.out.splitlines()[0] == "r2: values-changed items.legacy: 1 of 3 non-null values changed"
-    )
+    assert run.out.splitlines()[:-1] == [
+        "r2: values-changed items.legacy: 1 of 3 non-null values changed",
+        "r2: values-changed mirror.v: 2 of 2 non-null values changed",
+    ]
     assert run.err.splitlines() == [
-        "alembic-additive: note: values of mirror not compared in r2: it was written by "
+        "alembic-additive: note: values of mirror not compared in r3: it was written by "
         "something no statement of the revision names (a trigger, a cascade, a function)"
     ]
+    with db.engine.connect() as conn:
+        values = conn.execute(sa.text("SELECT v FROM mirror ORDER BY id")).scalars().all()
+    assert values == ["a!!", "b!!"]
 
 
 def test_sqlite_insert_or_replace_is_values_changed(tmp_path: Path, make_database: object) -> None:
