@@ -7,12 +7,15 @@ their application uses would get "No module named 'psycopg'". Every command ther
 resolves the URL here: the driver the URL names if there is one, else SQLAlchemy's default
 when it is installed, else the driver this package brings. ``--debug`` logs which.
 
-Errors never echo the URL: its password would end up in a CI log.
+Errors never echo the URL: its password would end up in a CI log. Nor a value from a table:
+the first line of a driver's error often quotes the row's value (``invalid input syntax for
+type integer: "..."``, ``Duplicate entry '...' for key ...``); :func:`first_line` masks it.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlalchemy as sa
 
@@ -71,7 +74,9 @@ def masked(url: sa.URL | str) -> str:
 
 
 def first_line(error: BaseException, url: sa.URL | None = None) -> str:
-    """The first line of ``error`` (a driver error: its class and message), password masked."""
+    """The first line of ``error`` (a driver error: its class and message), password masked,
+    and any value it quotes from a row masked too (``'***'``): a driver error's, or a data
+    migration's own ``ValueError`` (``int(row.value)``) or ``KeyError``."""
     if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
         text = f"{type(error.orig).__name__}: {error.orig}"
     else:
@@ -81,4 +86,43 @@ def first_line(error: BaseException, url: sa.URL | None = None) -> str:
     password = url.password if url is not None else None
     if password:
         line = line.replace(str(password), "***")
+    if isinstance(error, sa.exc.DBAPIError):
+        line = mask_values(line)
+    elif isinstance(error, KeyError) and line[:1] in "'\"":
+        line = "'***'"  # a data migration's mapping[row.value]
+    elif isinstance(error, ValueError):
+        # int(row.value): invalid literal for int() with base 10: '…'
+        line = _PYTHON_VALUE.sub(r"\1\2***\2", line)
+    return line
+
+
+_PYTHON_VALUE = re.compile(r"(:\s*)(['\"]).*\2\s*$")
+
+
+# Where a driver's message quotes a value (the driver's str() may escape the quotes with a
+# backslash). Greedy up to the words that follow the value, so a quote inside the value does
+# not end the mask early. Identifiers (relation "t", column 'c', key 'k') are kept.
+_VALUES = [
+    # PostgreSQL: invalid input syntax for type integer: "…"; invalid input value for enum
+    # mood: "…"; date/time field value out of range: "…" (a quoted value ends the message)
+    (re.compile(r'(:\s*)\\?".*\\?"\s*$'), r'\1"***"'),
+    # value "…" is out of range for type integer; invalid value "…" for "YYYY"
+    (re.compile(r'(\bvalue\s+)\\?".*\\?"(\s+(?:is out of range|for)\b)'), r'\1"***"\2'),
+    (re.compile(r'(time zone\s+)\\?".*\\?"(\s+not recognized)'), r'\1"***"\2'),
+    (re.compile(r'(invalid byte sequence for encoding "[^"]*":\s*).*$'), r"\1***"),
+    (re.compile(r"(character with byte sequence\s+).*?(\s+in encoding)"), r"\1***\2"),
+    # MySQL/MariaDB: Duplicate entry '…' for key 'k'
+    (re.compile(r"(Duplicate entry\s+)\\?'.*\\?'(\s+for key\b)"), r"\1'***'\2"),
+    # Incorrect integer value: '…' for column …; Truncated incorrect DOUBLE value: '…'
+    (re.compile(r"(\bvalue:\s*)\\?'.*\\?'(\s+for column\b)"), r"\1'***'\2"),
+    (re.compile(r"(\bvalue:\s*)\\?'.*\\?'"), r"\1'***'"),
+    # Got overflow when converting '…' to DECIMAL
+    (re.compile(r"(\bconverting\s+)\\?'.*\\?'(\s+to\b)"), r"\1'***'\2"),
+]
+
+
+def mask_values(line: str) -> str:
+    """``line`` (a driver's error message) with the values it quotes replaced by ``***``."""
+    for pattern, replacement in _VALUES:
+        line = pattern.sub(replacement, line)
     return line

@@ -44,7 +44,7 @@ from sqlalchemy import event
 
 from .. import urls
 from ..findings import TableRef
-from . import LossKind, RevisionFailed, VerifyError, VerifyResult, Violation
+from . import LossKind, RevisionFailed, VerifyError, VerifyResult, Violation, sqlite_session
 from . import seed as seeding
 from . import snapshot as snap
 from .values import RevisionValues
@@ -111,9 +111,9 @@ def run(
         engine = sa.create_engine(urls.with_installed_driver(db_url), poolclass=sa.pool.NullPool)
     except Exception as error:
         raise VerifyError(f"cannot use {masked}: {urls.first_line(error, db_url)}") from error
-    _transactional_sqlite(engine)
+    sqlite_session.transactional(engine)
     if sqlite_foreign_keys:
-        _sqlite_foreign_keys_on(engine)
+        sqlite_session.foreign_keys_on(engine)
     try:
         try:
             connection = engine.connect()
@@ -289,7 +289,11 @@ class _Run:
                 marks = tracker.marks(conn) if tracker is not None else None
                 phase = "upgrade"
                 values = RevisionValues(conn, before, self.note)
-                with Operations.context(ctx), values.listening():
+                with (
+                    Operations.context(ctx),
+                    values.listening(),
+                    sqlite_session.pragmas_as_under_alembic(conn),
+                ):
                     step.migration_fn()
                 maintainer.update_to_step(step)
                 if xid is not None and _transaction_id(conn) != xid:
@@ -411,39 +415,6 @@ class _StepFailed(Exception):
         self.phase = phase
         self.message = message
         self.error = error
-
-
-def _transactional_sqlite(engine: sa.Engine) -> None:
-    """SQLite can run DDL in a transaction, but Python's sqlite3 module only opens one before
-    DML: a batch copy that failed half-way left its ``_alembic_tmp_`` table behind. With
-    SQLAlchemy's documented recipe (the driver's own transaction handling off, ``BEGIN``
-    emitted by SQLAlchemy) each revision's transaction covers its DDL too, so a failed
-    revision leaves nothing — which is what lets ``--seed-rows`` run it again unseeded."""
-    if engine.dialect.name != "sqlite" or engine.dialect.driver != "pysqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
-
-
-def _sqlite_foreign_keys_on(engine: sa.Engine) -> None:
-    """``PRAGMA foreign_keys=ON`` on connect, as an ``env.py`` (or the app it imports) that
-    turns them on does: verify does not run env.py, and SQLite leaves them off, so without
-    this an ``ON DELETE``/``ON UPDATE`` action (and a batch copy's ``DROP TABLE`` of a
-    parent, which deletes its rows) would not run here as it does under ``alembic upgrade``."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _foreign_keys_on(dbapi_connection: Any, record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
 
 def _load_config(path: Path) -> Config:

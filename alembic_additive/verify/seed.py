@@ -198,6 +198,7 @@ def _rows(connection: sa.Connection, table: sa.Table, rows: int) -> list[dict[st
         references.append((local, found))
 
     checks = [str(c.sqltext) for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    checks += _column_checks(connection, table)
     rules = seed_checks.rules(checks, connection.dialect.name) if checks else {}
     generators: dict[str, Generator] = {}
     for column in table.columns:
@@ -222,6 +223,27 @@ def _rows(connection: sa.Connection, table: sa.Table, rows: int) -> list[dict[st
             row.update(zip(local, found[(i - 1) % len(found)], strict=True))
         data.append(row)
     return data
+
+
+def _column_checks(connection: sa.Connection, table: sa.Table) -> list[str]:
+    """MariaDB's column-level CHECK constraints (``qty INT CHECK (qty > 5)``, how SQLAlchemy
+    writes a ``CheckConstraint`` given to a ``Column``), which SQLAlchemy's reflection does not
+    return: read from ``information_schema.CHECK_CONSTRAINTS``. Elsewhere none (reflection
+    returns them, or MySQL's table has no ``TABLE_NAME`` column: nothing more is read)."""
+    if not getattr(connection.dialect, "is_mariadb", False):
+        return []
+    schema = table.schema or connection.dialect.default_schema_name
+    try:
+        rows = connection.execute(
+            sa.text(
+                "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                "WHERE CONSTRAINT_SCHEMA = :schema AND TABLE_NAME = :table AND LEVEL = 'Column'"
+            ),
+            {"schema": schema, "table": table.name},
+        )
+        return [str(clause) for (clause,) in rows if clause]
+    except sa_exc.DBAPIError:
+        return []
 
 
 def _checked(type_: sa.types.TypeEngine[Any], rule: seed_checks.Rule) -> Generator | None:

@@ -69,7 +69,7 @@ def list_columns(
     inspector = sa.inspect(connection)
     out: dict[TableRef, list[str]] = {}
     for schema in schemas:
-        reflected = inspector.get_multi_columns(schema=schema)
+        reflected = inspector.get_multi_columns(schema=_named(connection, schema))
         for (_, name), columns in reflected.items():
             ref = TableRef(schema, name)
             if not exclude(ref):
@@ -77,10 +77,20 @@ def list_columns(
     return dict(sorted(out.items(), key=lambda item: (item[0].schema or "", item[0].name)))
 
 
+def _named(connection: sa.Connection, schema: str | None) -> str | None:
+    """The default schema by its name (the one the connection had when it opened). An
+    unqualified name means what the search path says *now*, and a revision may change it
+    (``SET search_path TO tenant, public`` left in place): then a query of ``items`` reads
+    ``tenant.items``, and reflection lists the tables the path shows, not the ones counted
+    before."""
+    return schema if schema is not None else connection.dialect.default_schema_name
+
+
 def count_table(connection: sa.Connection, ref: TableRef, columns: Iterable[str]) -> TableState:
     """Rows and non-null counts of one table, in one query and one scan."""
     names = list(columns)
-    stmt, order, _ = count_statement(connection.dialect, Request(ref, non_null=set(names)))
+    named = TableRef(_named(connection, ref.schema), ref.name)
+    stmt, order, _ = count_statement(connection.dialect, Request(named, non_null=set(names)))
     row = connection.execute(stmt).one()
     counts = dict(zip(order, (int(v or 0) for v in row[1:]), strict=True))
     return TableState(rows=int(row[0] or 0), non_null={n: counts[n] for n in names})

@@ -1,0 +1,151 @@
+"""The SQL that fingerprints values in PostgreSQL and MySQL/MariaDB (see :mod:`.prints`).
+
+One class per dialect gives the building blocks: a row's key, its bucket, a value's
+fingerprint, and the value's *canonical* text — the text two values are equal by, whatever
+the column's type: PostgreSQL's output function (a CHAR's padding kept, NUMERIC without
+trailing zeros), MySQL/MariaDB's text converted to utf8mb4 (binary types as bytes, DECIMAL
+without trailing zeros). Some types also have a *normalized* text, compared only when both
+sides of a revision have one: a date or a time printed to the column's precision (MariaDB
+``DATETIME`` → ``DATETIME(6)`` adds ``.000000``), a date and its midnight timestamp, a BIT as
+its number — the same value, printed differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+
+BUCKETS = 1024
+SEPARATOR = "\x1f"
+_TRAILING_ZEROS = r"(\.[0-9]*[1-9])0+$|\.0+$"  # 1.50 and 1.5000, 10:00:00.000000 and 10:00:00
+_MIDNIGHT = " 00:00:00$"  # 2020-01-01 00:00:00 and the date 2020-01-01
+
+
+class Sql:
+    """The SQL building blocks of one dialect."""
+
+    def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def bucket(self, key: ColumnElement[Any], keyed: bool) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def normalized(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any] | None:
+        """The value's text where two types of one family print the same value differently
+        (dates and times, BIT), or None. Compared only when both sides have it: a DATETIME
+        becoming DATETIME(6) is no change, while one becoming VARCHAR is compared as text."""
+        return None
+
+
+class Postgres(Sql):
+    def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
+        if not pk:
+            return sa.cast(sa.literal(0), sa.BigInteger)
+        parts = [self.canonical(table.c[c], c) for c in pk]
+        return sa.func.hashtextextended(sa.func.concat_ws(SEPARATOR, *parts), 0)
+
+    def bucket(self, key: ColumnElement[Any], keyed: bool) -> ColumnElement[Any]:
+        return key.op("&")(BUCKETS - 1)
+
+    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.hashtextextended(value, key)
+
+    def __init__(self, types: dict[str, Any]) -> None:
+        self.types = types  # reflected just before: the types the query runs against
+
+    def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
+        type_ = self.types.get(name)
+        if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
+            return sa.cast(sa.func.trim_scale(column), sa.Text)  # 1.50 = 1.5000
+        if isinstance(type_, sa.CHAR):
+            # CHAR's cast to text drops the padding; its output function keeps it.
+            return sa.case((column.is_(None), sa.null()), else_=sa.func.concat(column))
+        return sa.cast(column, sa.Text)  # the output function of every other type
+
+    def normalized(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any] | None:
+        if isinstance(self.types.get(name), (sa.Date, sa.DateTime)):
+            # A date is its timestamp at midnight: DATE -> TIMESTAMP changes no value.
+            return sa.func.regexp_replace(sa.cast(column, sa.Text), _MIDNIGHT, "")
+        return None
+
+
+class MySql(Sql):
+    def __init__(self, types: dict[str, Any]) -> None:
+        self.types = types
+
+    def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
+        if not pk:
+            return sa.literal("")
+        parts = [self.canonical(table.c[c], c) for c in pk]
+        return sa.func.md5(sa.func.concat_ws(SEPARATOR, *parts))
+
+    def bucket(self, key: ColumnElement[Any], keyed: bool) -> ColumnElement[Any]:
+        if not keyed:
+            return sa.literal(0)
+        return sa.func.conv(sa.func.right(key, 3), 16, 10).op("&")(BUCKETS - 1)
+
+    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
+        digest = sa.func.md5(sa.func.concat(key, value))
+        return _CastUnsigned(sa.func.conv(sa.func.left(digest, 16), 16, 10))
+
+    def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
+        type_ = self.types.get(name)
+        if isinstance(type_, (sa.LargeBinary, sa.types._Binary)):
+            return column
+        if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
+            return sa.func.regexp_replace(sa.cast(column, sa.CHAR), _TRAILING_ZEROS, r"\1")
+        return _ConvertUtf8(column)
+
+    def normalized(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any] | None:
+        type_ = self.types.get(name)
+        if isinstance(type_, (sa.Date, sa.DateTime, sa.Time)):
+            # Fractional seconds are printed to the column's precision: DATETIME ->
+            # DATETIME(6) or DATE -> DATETIME changes no value, and is not a change here.
+            text = sa.func.regexp_replace(sa.cast(column, sa.CHAR), _TRAILING_ZEROS, r"\1")
+            if isinstance(type_, sa.Time):
+                return text
+            return sa.func.regexp_replace(text, _MIDNIGHT, "")
+        if isinstance(type_, mysql.BIT):
+            return _CastUnsigned(column)  # BIT(8) -> BIT(16) pads the bytes, not the number
+        return None
+
+
+class _CastUnsigned(ColumnElement[Any]):
+    """``CAST(x AS UNSIGNED)`` (SQLAlchemy's MySQL dialect skips casts to integer types)."""
+
+    inherit_cache = True
+
+    def __init__(self, inner: ColumnElement[Any]) -> None:
+        self.inner = inner
+        self.type = sa.BigInteger()
+
+
+@compiles(_CastUnsigned)
+def _compile_unsigned(element: _CastUnsigned, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.inner, **kw)} AS UNSIGNED)"
+
+
+class _ConvertUtf8(ColumnElement[Any]):
+    """``CONVERT(x USING utf8mb4)``: the value as characters, whatever its character set."""
+
+    inherit_cache = True
+
+    def __init__(self, inner: ColumnElement[Any]) -> None:
+        self.inner = inner
+        self.type = sa.Text()
+
+
+@compiles(_ConvertUtf8)
+def _compile_convert(element: _ConvertUtf8, compiler: Any, **kw: Any) -> str:
+    return f"CONVERT({compiler.process(element.inner, **kw)} USING utf8mb4)"
