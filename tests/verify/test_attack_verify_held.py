@@ -192,6 +192,27 @@ op.execute("INSERT INTO g VALUES (1, 1, 1), (2, 2, 2)")
             "r2: values-changed g.b: 1 of 2 non-null values changed",
         ),
     ),
+    # an enum label renamed (PostgreSQL) or dropped from the list (MariaDB, sql_mode='': '')
+    "enum_label_renamed": Case(
+        ("postgresql",),
+        """
+op.execute("CREATE TYPE mood AS ENUM ('sad', 'ok')")
+op.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, m mood)")
+op.execute("INSERT INTO p VALUES (1, 'sad'), (2, 'ok')")
+""",
+        "op.execute(\"ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy'\")",
+        ("r2: values-changed p.m: 1 of 2 non-null values changed",),
+    ),
+    "enum_label_dropped": Case(
+        ("mysql",),
+        """
+op.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, m ENUM('sad', 'ok'))")
+op.execute("INSERT INTO p VALUES (1, 'sad'), (2, 'ok')")
+""",
+        "op.execute(\"SET SESSION sql_mode = ''\")\n"
+        "op.execute(\"ALTER TABLE p MODIFY m ENUM('unhappy', 'ok')\")",
+        ("r2: values-changed p.m: 1 of 2 non-null values changed",),
+    ),
     # backfills, a no-op rewrite and a lossless widening: nothing
     "lossless": Case(
         ALL,
