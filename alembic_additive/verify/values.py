@@ -12,13 +12,16 @@ the same fingerprints again and reports:
   copy, drop). That is not a loss, so it is reported apart from the violations, and the
   ``column-removed`` it would otherwise be is withdrawn.
 
-A statement that writes rows also fires triggers and foreign-key actions, and a statement
-that calls a user-defined function or procedure runs its body; both can change values of
-tables it does not name (an ``ON UPDATE CASCADE`` child, the table a trigger or
-``SELECT archive()`` updates, the columns a ``BEFORE UPDATE`` trigger sets): those are
-fingerprinted too, before the statement, from the catalog (:mod:`.effects`, read on the
-revision's first write or call and again only after a statement that may have redefined
-triggers, routines or foreign keys).
+A statement that writes rows also fires triggers and foreign-key actions (and writes a
+view's base tables), runs the functions of a table's defaults, checks and index expressions,
+and a statement that calls a user-defined function or procedure, or reads a view, runs its
+body or query; all can change values of tables it does not name (an ``ON UPDATE CASCADE``
+child, the table a trigger, ``SELECT archive()`` or a ``DEFAULT f()`` updates, the columns a
+``BEFORE UPDATE`` trigger sets, the base table of ``UPDATE v``): those are fingerprinted
+too, before the statement, from the catalog (:mod:`.effects`, :mod:`.catalog`; read on the
+revision's first statement that writes, rewrites, calls or reads a relation, and again only
+after a statement that may have redefined triggers, routines, foreign keys or views, or
+attached a known function to a table).
 
 So only the tables and columns a revision writes, or fires writes to, are hashed, each at
 most twice per revision; the statements of verify itself (snapshots, fingerprints,
@@ -86,9 +89,7 @@ class RevisionValues:
         fired: dict[fx.Name, set[str] | None] | None = {}
         if found is not None and found.writes_after_redefining:
             fired = None  # what it writes fires what it has just defined: not read yet
-        elif found is not None and (
-            found.writes or found.unknown_writes or found.procedures or self._calls(found)
-        ):
+        elif found is not None and self._runs(found):
             fired = self._fired(found)
         if found is None or fired is None:
             wanted = {ref: set(state.non_null) for ref, state in self.before.tables.items()}
@@ -105,6 +106,10 @@ class RevisionValues:
                         wanted.setdefault(ref, set()).update(
                             present[c] for c in columns if c in present
                         )
+        if found is not None and found.attaches and self.catalog_current:
+            catalog = self.catalog
+            if catalog is not None and any(catalog.routines_named(n) for n in found.attaches):
+                self.catalog_current = False  # a user function became a default, a check...
         if found is None or found.redefines:
             self.catalog_current = False  # read it again before the next write
         for ref, columns in wanted.items():
@@ -116,22 +121,32 @@ class RevisionValues:
             if missing:
                 self._take_before(ref, missing)
 
+    def _runs(self, found: Touched) -> bool:
+        """Whether ``found`` runs anything the catalog says more about. On SQLite, calls
+        and reads do not (its functions are the application's, defined in Python, not in
+        the database), nor do rewrites (no function runs in its defaults or checks)."""
+        if self.connection.dialect.name == "sqlite":
+            return bool(found.writes or found.unknown_writes or found.procedures)
+        return found.runs()
+
     def _calls(self, found: Touched) -> set[fx.Name]:
-        """The functions ``found`` may call; none on SQLite (its functions are the
-        application's, defined in Python, not in the database)."""
-        return set() if self.connection.dialect.name == "sqlite" else found.calls
+        """The functions ``found`` may call: with what it writes, those it attaches (a
+        default added in the same string as the INSERT that runs it); none on SQLite."""
+        if self.connection.dialect.name == "sqlite":
+            return set()
+        if found.writes or found.unknown_writes or found.rewrites:
+            return found.calls | found.attaches
+        return found.calls
 
     def _fired(self, found: Touched) -> dict[fx.Name, set[str] | None] | None:
-        """What the triggers, foreign-key actions and user-defined routines ``found``'s
-        writes and calls fire may change."""
+        """What the triggers, foreign-key actions, views, user-defined routines and unnamed
+        functions ``found``'s writes, rewrites, calls and reads run may change."""
         if self.catalog is None or not self.catalog_current:
             self.catalog = self._read_catalog()
             self.catalog_current = True
         if self.catalog is None:
             return None if found.procedures else {}  # CALL of an unknown procedure: anything
-        fired = self.catalog.consequences(
-            found.writes, found.unknown_writes, self._calls(found), found.procedures
-        )
+        fired = fx.consequences(self.catalog, found, self._calls(found))
         if self.catalog.actions_skipped:
             self.note(
                 "foreign keys are off on this SQLite connection (verify does not run env.py), "

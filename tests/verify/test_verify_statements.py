@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from alembic_additive.verify.effects import sqlite_trigger
+from alembic_additive.verify.catalog import sqlite_trigger
 from alembic_additive.verify.statements import ALL, body, touched
 
 
@@ -43,7 +43,11 @@ def test_what_a_statement_can_change(
 @pytest.mark.parametrize(
     "statement",
     [
-        "DO $$ BEGIN UPDATE t SET c = 1; END $$",
+        "DO $$ BEGIN EXECUTE format('UPDATE %I SET c = 1', 't'); END $$",
+        "DO LANGUAGE plperl $$ 1 $$",
+        # defines a function and runs something in the same block: the catalog is stale
+        "DO $$ BEGIN CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'; "
+        "PERFORM g(); END $$",
         "MERGE INTO t USING s ON (1=1) WHEN MATCHED THEN UPDATE SET c = 1",
     ],
 )
@@ -248,3 +252,104 @@ def test_sqlite_trigger_text() -> None:
         "CREATE TRIGGER t BEFORE DELETE ON p BEGIN SELECT RAISE(ABORT, 'no'); END"
     )
     assert (events, found is not None and found.tables) == ({"DELETE"}, {})
+
+
+@pytest.mark.parametrize(
+    ("statement", "tables", "calls"),
+    [
+        ("DO $$ BEGIN UPDATE items SET name = 'z' WHERE id = 3; END $$",
+         {(None, "items"): {"name"}}, set()),
+        ("DO LANGUAGE plpgsql 'BEGIN PERFORM app.archive(); END'", {}, {("app", "archive")}),
+        # the usual guarded DDL: a redefinition that runs nothing (the trigger's function
+        # is defined, not called)
+        ("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'x') THEN "
+         "CREATE TRIGGER x AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f(); END IF; END $$",
+         {}, set()),
+    ],
+)  # fmt: skip
+def test_a_postgresql_do_block_is_read_like_a_function_body(
+    statement: str,
+    tables: dict[tuple[str | None, str], set[str] | None],
+    calls: set[tuple[str | None, str]],
+) -> None:
+    found = touched(statement, "postgresql")
+    assert found is not None
+    assert (found.tables, found.calls) == (tables, calls)
+    assert found.redefines is ("TRIGGER" in statement)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "statement", "reads"),
+    [
+        ("postgresql", "SELECT * FROM app.v2 WHERE x = 1",
+         {(None, "app"), (None, "v2"), ("app", "v2"), (None, "x")}),
+        ("postgresql", "REFRESH MATERIALIZED VIEW CONCURRENTLY mv", {(None, "mv")}),
+        # definitions and DDL read no view
+        ("postgresql", "CREATE VIEW v AS SELECT * FROM w", set()),
+        ("postgresql", "ALTER TABLE t ADD COLUMN c INTEGER", set()),
+        ("postgresql", "CREATE INDEX ix ON t (c)", set()),
+        ("mysql", "SELECT `v`.`a` FROM `db`.`v`", {(None, "v"), (None, "a"), (None, "db"),
+                                                 ("v", "a"), ("db", "v")}),
+    ],
+)  # fmt: skip
+def test_the_names_a_statement_may_read(
+    dialect: str, statement: str, reads: set[tuple[str | None, str]]
+) -> None:
+    found = touched(statement, dialect)
+    assert found is not None
+    assert found.reads - {(None, "materialized"), (None, "concurrently")} == reads
+
+
+@pytest.mark.parametrize(
+    ("statement", "rewrites", "attaches"),
+    [
+        ("ALTER TABLE t ALTER COLUMN c TYPE BIGINT", {(None, "t")}, set()),
+        ("ALTER TABLE t VALIDATE CONSTRAINT ck", {(None, "t")}, set()),
+        ("ALTER TABLE t ALTER COLUMN c SET NOT NULL, ADD COLUMN d INTEGER", set(), set()),
+        ("ALTER TABLE t ALTER COLUMN c SET DEFAULT app.f()", set(), {("app", "f")}),
+        ("CREATE TABLE t (a INTEGER DEFAULT f(), b VARCHAR(10))", set(), {(None, "f")}),
+        ("CREATE INDEX ix ON t (g(c))", set(), {(None, "g")}),
+        ("CREATE VIEW v AS SELECT f()", set(), set()),
+    ],
+)  # fmt: skip
+def test_rewrites_and_attached_functions(
+    statement: str, rewrites: set[tuple[str | None, str]], attaches: set[tuple[str | None, str]]
+) -> None:
+    found = touched(statement, "postgresql")
+    assert found is not None
+    assert (found.rewrites, found.attaches) == (rewrites, attaches)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "statement", "writes", "calls"),
+    [
+        # EXPLAIN ANALYZE and MariaDB's ANALYZE run the statement; EXPLAIN alone does not
+        ("postgresql", "EXPLAIN (ANALYZE, BUFFERS) UPDATE t SET c = f()",
+         {(None, "t"): {"UPDATE"}}, {(None, "f")}),
+        ("postgresql", "EXPLAIN SELECT f()", {}, set()),
+        ("mysql", "ANALYZE UPDATE t SET c = 1", {(None, "t"): {"UPDATE"}}, set()),
+        ("mysql", "ANALYZE TABLE t", {}, set()),
+    ],
+)  # fmt: skip
+def test_explain_analyze_runs_its_statement(
+    dialect: str,
+    statement: str,
+    writes: dict[tuple[str | None, str], set[str]],
+    calls: set[tuple[str | None, str]],
+) -> None:
+    found = touched(statement, dialect)
+    assert found is not None
+    assert (found.writes, found.calls) == (writes, calls)
+
+
+def test_relations_of_a_mariadb_view_definition() -> None:
+    from alembic_additive.verify.sqlnames import relations, tokenize
+
+    tokens = tokenize(
+        "select `d`.`t`.`id` AS `id`,(select max(`x`) from `d`.`u`) AS `m` "
+        "from ((`d`.`t` join `d`.`v` on(`d`.`v`.`id` = `d`.`t`.`id`)) "
+        "join (select `w`.`a` AS `a` from `e`.`w`) `s`), `d`.`z` where `f`(`d`.`t`.`id`)",
+        "mysql",
+    )
+    assert tokens is not None
+    assert relations(tokens) == {("d", "t"), ("d", "u"), ("d", "v"), ("e", "w"), ("d", "z")}

@@ -435,8 +435,10 @@ def test_statement_verify_cannot_read_fingerprints_everything(
     project = new_project(tmp_path, db)
     project.revision("r1", None, ITEMS)
     project.revision(
-        "r2", "r1", "op.execute(\"DO $$ BEGIN UPDATE items SET name = 'z' WHERE id = 3; END $$\")"
-    )
+        "r2",
+        "r1",
+        "op.execute(\"DO $$ BEGIN EXECUTE 'UPDATE items SET name = ''z'' WHERE id = 3'; END $$\")",
+    )  # a DO block is read like a function body; EXECUTE in it is not read
 
     result = project.verify()
 
@@ -479,11 +481,12 @@ op.execute("INSERT INTO codes (id, code) VALUES (1, 'ab   '), (2, 'abcde')")
         assert conn.execute(sa.text(kind)).scalar() == "character"
 
 
-def test_function_called_from_a_select_is_compared_one_run_by_a_default_is_noted(
+def test_function_called_from_a_select_or_a_default_is_compared_one_behind_an_operator_is_noted(
     tmp_path: Path, make_database: object
 ) -> None:
-    # A function a statement names is followed (tests/verify/test_verify_routines.py); one
-    # that runs as a column default names nothing: PostgreSQL's statistics are the back-stop.
+    # A function a statement names is followed (tests/verify/test_verify_routines.py), and so
+    # is one a column default runs (tests/verify/test_verify_unnamed.py); one behind an
+    # operator names nothing verify reads: PostgreSQL's statistics are the back-stop.
     db: Database = make_database("postgresql")  # type: ignore[operator]
     project = new_project(tmp_path, db)
     project.revision(
@@ -498,6 +501,13 @@ op.execute(
     "$$ BEGIN UPDATE mirror SET v = v || '!'; RETURN 0; END $$"
 )
 op.execute("ALTER TABLE items ALTER COLUMN legacy SET DEFAULT overwrite_mirror()")
+op.execute(
+    "CREATE FUNCTION same_mirror(a integer, b integer) RETURNS boolean LANGUAGE plpgsql AS "
+    "$$ BEGIN UPDATE mirror SET v = v || '?'; RETURN a = b; END $$"
+)
+op.execute(
+    "CREATE OPERATOR === (LEFTARG = integer, RIGHTARG = integer, FUNCTION = same_mirror)"
+)
 """,
     )
     project.revision(
@@ -509,6 +519,7 @@ op.execute("SELECT overwrite_mirror()")
 """,
     )
     project.revision("r3", "r2", "op.execute(\"INSERT INTO items (id, name) VALUES (4, 'd')\")")
+    project.revision("r4", "r3", 'op.execute("SELECT 1 === 2")')
 
     run = project.cli()
 
@@ -516,14 +527,15 @@ op.execute("SELECT overwrite_mirror()")
     assert run.out.splitlines()[:-1] == [
         "r2: values-changed items.legacy: 1 of 3 non-null values changed",
         "r2: values-changed mirror.v: 2 of 2 non-null values changed",
+        "r3: values-changed mirror.v: 2 of 2 non-null values changed",
     ]
     assert run.err.splitlines() == [
-        "alembic-additive: note: values of mirror not compared in r3: it was written by "
+        "alembic-additive: note: values of mirror not compared in r4: it was written by "
         "something no statement of the revision names (a trigger, a cascade, a function)"
     ]
     with db.engine.connect() as conn:
         values = conn.execute(sa.text("SELECT v FROM mirror ORDER BY id")).scalars().all()
-    assert values == ["a!!", "b!!"]
+    assert values == ["a!!?", "b!!?"]
 
 
 def test_sqlite_insert_or_replace_is_values_changed(tmp_path: Path, make_database: object) -> None:
