@@ -11,14 +11,15 @@ before the first statement of a revision that could change them (see :mod:`.prin
   ``CHANGE c``, ``RENAME [COLUMN] c TO``, ``DROP [COLUMN] c``: that column. ``ADD ...``,
   ``DROP CONSTRAINT/INDEX``, ``SET/DROP NOT NULL``, ``SET/DROP DEFAULT`` change no value;
   any other action means every column of ``t``;
-* ``DROP TABLE t`` (how SQLite's batch mode replaces a table by its copy), ``INSERT ... ON
-  CONFLICT/ON DUPLICATE KEY``, ``REPLACE``, ``MERGE``: every column of ``t``;
+* ``DROP TABLE t`` (how SQLite's batch mode replaces a table by its copy), ``DELETE FROM t``
+  and ``TRUNCATE t`` (the rows may be inserted again with other values under the same
+  keys), ``INSERT ... ON CONFLICT/ON DUPLICATE KEY``, ``REPLACE``, ``MERGE``: every column
+  of ``t``;
 * ``WITH`` whose CTEs update (``WITH u AS (UPDATE ...)``): anything;
 * PostgreSQL's ``DO`` block: its PL/pgSQL body, read like a function's (:func:`body`);
   another language, or ``EXECUTE`` in it: anything;
-* statements that only add or read (``CREATE``, ``INSERT``, ``SELECT``, ``DELETE``,
-  ``TRUNCATE`` — row losses are counted anyway, ``SET``, ``COMMENT``, ``GRANT``...) touch
-  nothing themselves;
+* statements that only add or read (``CREATE``, ``INSERT``, ``SELECT``, ``SET``,
+  ``COMMENT``, ``GRANT``...) touch nothing themselves;
 * anything else (``EXECUTE``, a statement sqlglot cannot tokenize) may change anything:
   every column of every table.
 
@@ -289,13 +290,20 @@ def _read(part: Sequence[Token], result: Touched, dialect_name: str) -> bool:
             result.write(target, "INSERT")
         return True
     if first == "DELETE":
-        result.write(_delete_target(part), "DELETE")
+        # Rows deleted may come back under the same keys with other values (DELETE, then
+        # INSERT): every column of the table is fingerprinted before, the counts cannot
+        # tell. A multi-table DELETE's targets (aliases) are not read: an unknown write.
+        target = _delete_target(part)
+        if target is not None:
+            result.add(target, ALL)
+        result.write(target, "DELETE")
         return True
     if first == "TRUNCATE":
         names = names_after(part, skip(part, 1, "TABLE", "ONLY"))
         if names is None:
-            result.write(None, "TRUNCATE")
-        for name in names or ():
+            return False
+        for name in names:
+            result.add(name, ALL)  # emptied, maybe filled again: as DELETE
             result.write(name, "TRUNCATE")
         return True
     if first == "WITH":

@@ -24,14 +24,6 @@ op.execute("INSERT INTO settings (id, value) VALUES (1, 'default'), (2, 'default
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="statements.py: DELETE and TRUNCATE change no column (only the counts are "
-    "trusted to see row losses), so rows deleted and re-inserted with other values under "
-    "the same keys leave every count equal and nothing is fingerprinted. Fix: DELETE FROM t "
-    "/ TRUNCATE t fingerprint every column of t (prints.changed then also matches rows "
-    "re-inserted under other keys by value)",
-)
 @pytest.mark.parametrize(
     ("dialect", "empty"),
     [(d, "DELETE FROM settings") for d in DIALECTS]
