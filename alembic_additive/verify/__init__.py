@@ -47,6 +47,7 @@ class LossKind(str, enum.Enum):
     VALUES_LOST = "values-lost"
     VALUES_CHANGED = "values-changed"
     COLUMN_RENAMED = "column-renamed"
+    TABLE_RENAMED = "table-renamed"
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,13 @@ class Violation:
     """``values-changed``: how many values differ (``exact`` False: at least that many)."""
     exact: bool = True
     renamed_to: str | None = None
-    """``column-renamed``: the column that now holds the values."""
+    """``column-renamed``: the column that now holds the values; ``table-renamed``: the
+    table that now holds the rows."""
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape: ``revision, kind, table, column, before, after``, plus
-        ``changed, exact`` for ``values-changed`` and ``to`` for ``column-renamed``."""
+        ``changed, exact`` for ``values-changed`` and ``to`` for ``column-renamed`` and
+        ``table-renamed``."""
         out: dict[str, object] = {
             "revision": self.revision,
             "kind": self.kind.value,
@@ -84,7 +87,7 @@ class Violation:
         if self.kind is LossKind.VALUES_CHANGED:
             out["changed"] = self.changed
             out["exact"] = self.exact
-        if self.kind is LossKind.COLUMN_RENAMED:
+        if self.kind in (LossKind.COLUMN_RENAMED, LossKind.TABLE_RENAMED):
             out["to"] = self.renamed_to
         return out
 
@@ -99,7 +102,8 @@ class VerifyResult:
 
     violations: list[Violation] = field(default_factory=list)
     renamed: list[Violation] = field(default_factory=list)
-    """Columns renamed with every value kept: reported, but not violations."""
+    """Columns renamed with every value kept, tables renamed with every row kept:
+    reported, but not violations."""
     revisions: list[str] = field(default_factory=list)
     start: tuple[str, ...] = ()
     url: str = ""

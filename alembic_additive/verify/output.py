@@ -57,6 +57,8 @@ def violation_line(v: Violation) -> str:
             f"{v.revision}: {v.kind.value} {v.table}.{v.column} → {v.renamed_to}: "
             f"{v.before} non-null values kept"
         )
+    if v.kind is LossKind.TABLE_RENAMED:
+        return f"{v.revision}: {v.kind.value} {v.table} → {v.renamed_to}: {v.before} rows kept"
     after = "column removed" if v.kind is LossKind.COLUMN_REMOVED else str(v.after)
     where = f"{v.table}.{v.column}"
     return f"{v.revision}: {v.kind.value} {where}: non-null values {v.before} → {after}"

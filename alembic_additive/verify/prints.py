@@ -194,6 +194,15 @@ def same_values(before: ColumnPrints, after: ColumnPrints) -> bool:
     return old_b == new_b
 
 
+def holds_every_row(before: ColumnPrints, after: ColumnPrints) -> bool:
+    """Every row of ``before`` is in ``after`` (a table renamed, or copied and dropped):
+    by key where both sides are read per row and keyed (their values are then compared
+    with :func:`changed`); otherwise the same rows and exactly the same values."""
+    if before.exact and after.exact and before.keyed is not None and after.keyed is not None:
+        return bool(before.keyed) and before.keyed.keys() <= after.keyed.keys()
+    return before.total[:2] == after.total[:2] and same_values(before, after)
+
+
 # -- taking them --------------------------------------------------------------------------
 
 

@@ -252,7 +252,10 @@ class _Run:
             self.result.violations.extend(
                 v
                 for v in snap.compare(revision, before, after)
-                if not (v.kind is LossKind.COLUMN_REMOVED and (v.table, v.column) in kept)
+                if not (
+                    v.kind in (LossKind.COLUMN_REMOVED, LossKind.TABLE_REMOVED)
+                    and (v.table, v.column) in kept
+                )
             )
             self.result.violations.extend(changes)
             self.result.renamed.extend(renames)

@@ -92,6 +92,13 @@ def ident(token: Token) -> str:
     return token.text.lower()
 
 
+def column(token: Token) -> str:
+    """A column a token names: a quoted name keeps its case (PostgreSQL's ``"Name"`` and
+    ``name`` are two columns; :mod:`.values` matches case-insensitively where the dialect's
+    column names are), an unquoted one is folded to lower case."""
+    return token.text if token.token_type.name == "IDENTIFIER" else token.text.lower()
+
+
 def name(tokens: Sequence[Token], i: int) -> tuple[Name, int] | None:
     """A possibly schema-qualified name starting at ``i``: ((schema, name), next index)."""
     parts: list[str] = []

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import sqlnames
-from .sqlnames import Name, ident, is_literal, names_after, skip, split, tokenize
+from .sqlnames import Name, column, ident, is_literal, names_after, skip, split, tokenize
 
 if TYPE_CHECKING:
     from sqlglot import Token
@@ -277,6 +277,8 @@ def _read(part: Sequence[Token], result: Touched, dialect_name: str) -> bool:
         return True
     if first in ("REPLACE", "MERGE"):
         return False
+    if first == "RENAME":  # MySQL's RENAME TABLE a TO b, c TO d: as ALTER TABLE a RENAME TO b
+        return _rename_tables(part, result, dialect_name)
     if first == "INSERT":
         target = _insert_target(part)
         conflict = _or_conflict(part)
@@ -467,26 +469,54 @@ def _alter_table(part: Sequence[Token], result: Touched) -> bool:
             j = skip(action, 1, "COLUMN", "IF", "EXISTS")
             if j >= len(action):
                 return False
-            column = ident(action[j])
+            changed = ident(action[j])
             rest = {t.text.upper() for t in action[j + 1 : j + 3] if not is_literal(t)}
             if verb == "ALTER" and rest & {"SET", "DROP"} and not rest & {"DATA"}:
                 nxt = action[j + 2].text.upper() if j + 2 < len(action) else ""
                 if nxt in _NO_VALUE_CHANGE:
                     continue
-            result.add(table, {column})
+            result.add(table, {changed})
             result.rewrites.add(table)  # checks, index expressions, generated columns again
             continue
         if verb == "RENAME":
-            j = skip(action, 1, "COLUMN")
-            if j < len(action) and action[j].text.upper() == "TO":
-                continue  # the table is renamed: its old name disappears (table-removed)
-            if j < len(action):
-                result.add(table, {ident(action[j])})
+            what = action[1].text.upper() if len(action) > 1 else ""
+            if what in ("INDEX", "KEY", "CONSTRAINT"):
                 continue
-            return False
+            j = skip(action, 1, "COLUMN")
+            if j >= len(action):
+                return False
+            after = action[j + 1].text.upper() if j + 1 < len(action) else ""
+            if what == "COLUMN" or after == "TO":
+                result.add(table, {column(action[j])})  # RENAME [COLUMN] c TO d
+                continue
+            # RENAME TO u (MySQL: RENAME [AS] u): the values are compared with u's (a
+            # table-renamed), or with those of a table created again under the old name
+            result.add(table, ALL)
+            continue
         return False  # an action not read here: anything of this table may change
     result.tables.setdefault(table, set())
     return True
+
+
+def _rename_tables(part: Sequence[Token], result: Touched, dialect_name: str) -> bool:
+    if len(part) == 2 and part[1].token_type.name == "STRING":  # sqlglot: one string
+        part = [part[0], *(tokenize(part[1].text, dialect_name) or [])]
+    i = 2 if len(part) > 1 and part[1].text.upper() == "TABLE" else len(part)
+    while i < len(part):
+        source = sqlnames.name(part, i)
+        if source is None or source[1] >= len(part) or part[source[1]].text.upper() != "TO":
+            return False
+        target = sqlnames.name(part, source[1] + 1)
+        if target is None:
+            return False
+        result.add(source[0], ALL)
+        i = target[1]
+        if i < len(part) and part[i].token_type.name == "COMMA":
+            i += 1
+        elif i < len(part):
+            return False
+    result.redefines = True
+    return i == len(part) and bool(result.tables)
 
 
 def _or_conflict(part: Sequence[Token]) -> str | None:

@@ -239,13 +239,18 @@ class RevisionValues:
                 )
 
     def compare(self, revision: str, after: Snapshot) -> tuple[list[Violation], list[Violation]]:
-        """(values-changed violations, column-renamed findings) of this revision."""
+        """(values-changed violations, column-renamed and table-renamed findings) of this
+        revision."""
         changes: list[Violation] = []
         renames: list[Violation] = []
+        appeared = [r for r in after.tables if r not in self.before.tables]
         for ref, before_prints in self.taken.items():
             state = after.tables.get(ref)
-            if state is None:
-                continue  # the table is gone: table-removed says so
+            if state is None:  # the table is gone: table-removed, unless it was renamed
+                found = self._renamed(revision, ref, before_prints, after, appeared)
+                changes.extend(v for v in found if v.kind is LossKind.VALUES_CHANGED)
+                renames.extend(v for v in found if v.kind is LossKind.TABLE_RENAMED)
+                continue
             old_state = self.before.tables[ref]
             present = [c for c in before_prints if c in state.non_null]
             removed = [
@@ -301,3 +306,56 @@ class RevisionValues:
                         )
                         break
         return changes, renames
+
+    def _renamed(
+        self,
+        revision: str,
+        ref: TableRef,
+        before_prints: dict[str, fp.ColumnPrints],
+        after: Snapshot,
+        appeared: list[TableRef],
+    ) -> list[Violation]:
+        """A table that is gone, while a table that appeared in the revision, with the same
+        columns, holds every one of its rows (``op.rename_table``, or copy and drop): a
+        ``table-renamed`` (withdrawing the ``table-removed``), and the values that differ
+        in it ``values-changed``. Nothing when no such table is found (``appeared`` loses
+        the one found: one new table stands for one old table)."""
+        old_state = self.before.tables[ref]
+        for other in appeared:
+            state = after.tables[other]
+            if set(state.non_null) != set(old_state.non_null) or state.rows < old_state.rows:
+                continue
+            now = self._take(other, list(before_prints), "after", state.rows)
+            if now is None or set(now) != set(before_prints):
+                continue
+            if not all(fp.holds_every_row(before_prints[c], now[c]) for c in before_prints):
+                continue
+            appeared.remove(other)
+            found = [
+                Violation(
+                    revision,
+                    LossKind.TABLE_RENAMED,
+                    str(ref),
+                    None,
+                    old_state.rows,
+                    state.rows,
+                    renamed_to=str(other),
+                )
+            ]
+            for column, prints in before_prints.items():
+                change = fp.changed(prints, now[column])
+                if change.changed:
+                    found.append(
+                        Violation(
+                            revision,
+                            LossKind.VALUES_CHANGED,
+                            str(other),
+                            column,
+                            old_state.non_null.get(column, 0),
+                            state.non_null.get(column),
+                            changed=change.changed,
+                            exact=change.exact,
+                        )
+                    )
+            return found
+        return []

@@ -116,13 +116,6 @@ def test_large_table_values_changed_while_rows_are_inserted(
     assert [line.startswith("r2: values-changed big.v: ") for line in lines(run)] == [True]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="statements.py: ALTER TABLE t RENAME TO t_old is read as changing no value of t "
-    "(the table-removed of its old name was expected to say it), but the revision creates t "
-    "again and fills it from t_old: t is never fingerprinted and compares as unchanged. "
-    "Fix: RENAME TO fingerprints every column of the renamed table",
-)
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_table_renamed_away_and_created_again_with_changed_values(
     tmp_path: Path, make_database: Any, dialect: str

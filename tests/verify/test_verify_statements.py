@@ -21,6 +21,12 @@ from alembic_additive.verify.statements import ALL, body, touched
         ("postgresql", "ALTER TABLE jobs RENAME function_fullname TO job_name",
          {(None, "jobs"): {"function_fullname"}}),
         ("mysql", "ALTER TABLE `docs` MODIFY body TEXT NULL", {(None, "docs"): {"body"}}),
+        # a table renamed: every column (compared with the new table's, or a new one of
+        # the old name); an index renamed changes no value
+        ("postgresql", "ALTER TABLE items RENAME TO items_old", {(None, "items"): ALL}),
+        ("mysql", "ALTER TABLE items RENAME AS products", {(None, "items"): ALL}),
+        ("mysql", "RENAME TABLE a TO b, s.c TO d", {(None, "a"): ALL, ("s", "c"): ALL}),
+        ("postgresql", "ALTER TABLE t RENAME CONSTRAINT a TO b", {(None, "t"): set()}),
         ("mysql", "ALTER TABLE jobs CHANGE function_fullname job_name VARCHAR(200) NULL",
          {(None, "jobs"): {"function_fullname"}}),
         ("mysql", "ALTER TABLE people CONVERT TO CHARACTER SET latin1", {(None, "people"): ALL}),
