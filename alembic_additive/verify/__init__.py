@@ -66,7 +66,9 @@ class Violation:
     before: int
     after: int | None
     changed: int | None = None
-    """``values-changed``: how many values differ (``exact`` False: at least that many)."""
+    """``values-changed``: how many values differ (``exact`` False: at least that many);
+    ``values-lost`` found by the fingerprints (the counts did not fall as far): how many
+    values were set to NULL."""
     exact: bool = True
     renamed_to: str | None = None
     """``column-renamed``: the column that now holds the values; ``table-renamed``: the
@@ -87,6 +89,8 @@ class Violation:
         if self.kind is LossKind.VALUES_CHANGED:
             out["changed"] = self.changed
             out["exact"] = self.exact
+        if self.kind is LossKind.VALUES_LOST and self.changed is not None:
+            out["changed"] = self.changed  # set to NULL, seen by the fingerprints
         if self.kind in (LossKind.COLUMN_RENAMED, LossKind.TABLE_RENAMED):
             out["to"] = self.renamed_to
         return out

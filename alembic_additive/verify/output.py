@@ -61,7 +61,8 @@ def violation_line(v: Violation) -> str:
         return f"{v.revision}: {v.kind.value} {v.table} → {v.renamed_to}: {v.before} rows kept"
     after = "column removed" if v.kind is LossKind.COLUMN_REMOVED else str(v.after)
     where = f"{v.table}.{v.column}"
-    return f"{v.revision}: {v.kind.value} {where}: non-null values {v.before} → {after}"
+    cleared = f" ({v.changed} set to NULL)" if v.changed is not None else ""
+    return f"{v.revision}: {v.kind.value} {where}: non-null values {v.before} → {after}{cleared}"
 
 
 def summary_line(result: VerifyResult) -> str:

@@ -194,6 +194,27 @@ def same_values(before: ColumnPrints, after: ColumnPrints) -> bool:
     return old_b == new_b
 
 
+def cleared(before: ColumnPrints, after: ColumnPrints) -> int:
+    """Values set to NULL in rows present before and after (by key, or per bucket whose row
+    count did not change: a lower bound). The non-null counts say it too, unless rows
+    inserted in the same revision brought the count back up."""
+    if before.exact and after.exact and before.keyed is not None and after.keyed is not None:
+        return sum(
+            1
+            for key, (_, old, _) in before.keyed.items()
+            if old is not None and key in after.keyed and after.keyed[key][1] is None
+        )
+    if before.has_key != after.has_key or not before.has_key:
+        return 0
+    new_b = after.as_buckets()
+    count = 0
+    for bucket, (rows, nn, _) in before.as_buckets().items():
+        now = new_b.get(bucket)
+        if now is not None and now[0] == rows and now[1] < nn:
+            count += nn - now[1]
+    return count
+
+
 def holds_every_row(before: ColumnPrints, after: ColumnPrints) -> bool:
     """Every row of ``before`` is in ``after`` (a table renamed, or copied and dropped):
     by key where both sides are read per row and keyed (their values are then compared

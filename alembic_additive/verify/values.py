@@ -7,6 +7,9 @@ the statement then runs as usual. After the revision, :meth:`RevisionValues.comp
 the same fingerprints again and reports:
 
 * ``values-changed``: non-null values of rows present before and after that differ;
+* ``values-lost`` (with ``changed``: how many): values of rows present before and after set
+  to NULL, when the non-null counts do not show it (rows inserted by the same revision
+  brought the count back up);
 * ``column-renamed``: a column that held values is gone, and exactly its values, row by row,
   are in another column of the same table (``op.alter_column(new_column_name=...)``, or add,
   copy, drop). That is not a loss, so it is reported apart from the violations, and the
@@ -269,9 +272,24 @@ class RevisionValues:
             now = self._take(ref, wanted, "after", state.rows) if state.rows else {}
             if now is None:
                 continue
+            rows_lost = max(0, old_state.rows - state.rows)
             for column in present:
                 if column not in now:
                     continue
+                old_nn, new_nn = old_state.non_null.get(column, 0), state.non_null[column]
+                nulled = fp.cleared(before_prints[column], now[column])
+                if nulled and old_nn - new_nn <= rows_lost:  # the counts did not say it
+                    changes.append(
+                        Violation(
+                            revision,
+                            LossKind.VALUES_LOST,
+                            str(ref),
+                            column,
+                            old_nn,
+                            new_nn,
+                            changed=nulled,
+                        )
+                    )
                 change = fp.changed(before_prints[column], now[column])
                 if change.changed:
                     changes.append(

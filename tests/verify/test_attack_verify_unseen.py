@@ -43,14 +43,6 @@ def test_rows_deleted_and_inserted_again_with_other_values(
     assert lines(run) == ["r2: values-changed settings.value: 2 of 2 non-null values changed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="values.py: a value set to NULL is left to the counts (values-lost), and rows "
-    "inserted by the same revision bring the non-null count back to where it was; the "
-    "fingerprints, taken for the UPDATE's column, show the NULLs but changed() counts only "
-    "non-null -> non-null. Fix: in compare(), report values-lost from the fingerprints "
-    "(keyed rows non-null before, NULL after) when the counts did not",
-)
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_values_cleared_while_rows_are_inserted(
     tmp_path: Path, make_database: Any, dialect: str
@@ -78,6 +70,7 @@ op.execute("INSERT INTO users (id, email) VALUES (10, 'new1@x'), (11, 'new2@x')"
     assert [(v["kind"] in ("values-lost", "values-changed"), v["column"]) for v in found] == [
         (True, "email")
     ]
+    assert (found[0]["kind"], found[0]["changed"]) == ("values-lost", 2)  # a@x, b@x
 
 
 LARGE = """

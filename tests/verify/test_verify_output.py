@@ -47,12 +47,16 @@ def test_text_lines() -> None:
         violation_line(Violation("r2", LossKind.VALUES_LOST, "t", "c", 3, 0)),
         violation_line(Violation("r3", LossKind.COLUMN_REMOVED, "t", "c", 2, None)),
         violation_line(Violation("r4", LossKind.TABLE_REMOVED, "t", None, 5, None)),
+        violation_line(Violation("r5", LossKind.VALUES_LOST, "t", "c", 3, 3, changed=2)),
+        violation_line(Violation("r6", LossKind.TABLE_RENAMED, "t", None, 5, 5, renamed_to="u")),
     ]
     assert lines == [
         "r1: rows-lost t: rows 3 → 1",
         "r2: values-lost t.c: non-null values 3 → 0",
         "r3: column-removed t.c: non-null values 2 → column removed",
         "r4: table-removed t: rows 5 → table removed",
+        "r5: values-lost t.c: non-null values 3 → 3 (2 set to NULL)",
+        "r6: table-renamed t → u: 5 rows kept",
     ]
 
 
