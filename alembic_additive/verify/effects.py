@@ -186,7 +186,7 @@ class _Closure:
             self.catalog.actions_skipped = True
             return
         if rule in _CHANGING or event == "UPDATE":  # ON UPDATE CASCADE rewrites keys
-            _add(self.out, action.child, {action.column.lower()})
+            _add(self.out, action.child, {action.column})
             self.queue.append((action.child, "UPDATE"))
         else:  # ON DELETE CASCADE: the child rows go (counted), and fire in turn
             self.queue.append((action.child, "DELETE"))

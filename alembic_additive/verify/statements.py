@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import sqlnames
-from .sqlnames import Name, column, ident, is_literal, names_after, skip, split, tokenize
+from .sqlnames import Name, column, is_literal, names_after, skip, split, tokenize
 
 if TYPE_CHECKING:
     from sqlglot import Token
@@ -411,7 +411,7 @@ def _update(part: Sequence[Token], result: Touched) -> bool:
         elif depth == 0 and token.token_type.name == "COMMA":
             expect_column = True
         elif expect_column:
-            columns.add(ident(token))
+            columns.add(column(token))
             expect_column = False
         elif depth == 0 and token.text == "." and columns:
             expect_column = True  # SET t.a = ...: the column is after the dot
@@ -462,14 +462,14 @@ def _alter_table(part: Sequence[Token], result: Touched) -> bool:
             if what in ("CONSTRAINT", "INDEX", "KEY", "PRIMARY", "FOREIGN", "CHECK", "DEFAULT"):
                 continue
             if j < len(action):
-                result.add(table, {ident(action[j])})
+                result.add(table, {column(action[j])})
                 continue
             return False
         if verb in ("ALTER", "MODIFY", "CHANGE"):
             j = skip(action, 1, "COLUMN", "IF", "EXISTS")
             if j >= len(action):
                 return False
-            changed = ident(action[j])
+            changed = column(action[j])
             rest = {t.text.upper() for t in action[j + 1 : j + 3] if not is_literal(t)}
             if verb == "ALTER" and rest & {"SET", "DROP"} and not rest & {"DATA"}:
                 nxt = action[j + 2].text.upper() if j + 2 < len(action) else ""

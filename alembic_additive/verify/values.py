@@ -102,13 +102,7 @@ class RevisionValues:
             for (schema, name), columns in [*found.tables.items(), *fired.items()]:
                 for ref in self._refs(schema, name):
                     self.named.add(ref)
-                    present = {c.lower(): c for c in self.before.tables[ref].non_null}
-                    if columns is None:
-                        wanted.setdefault(ref, set()).update(present.values())
-                    else:
-                        wanted.setdefault(ref, set()).update(
-                            present[c] for c in columns if c in present
-                        )
+                    wanted.setdefault(ref, set()).update(self._columns(ref, columns))
         if found is not None and found.attaches and self.catalog_current:
             catalog = self.catalog
             if catalog is not None and any(catalog.routines_named(n) for n in found.attaches):
@@ -123,6 +117,24 @@ class RevisionValues:
             missing = [c for c in missing if c not in self.taken.get(ref, {})]
             if missing:
                 self._take_before(ref, missing)
+
+    def _columns(self, ref: TableRef, columns: set[str] | None) -> set[str]:
+        """The columns of ``ref`` that ``columns`` name (None: all). Names are matched
+        case-insensitively, except on PostgreSQL, where a quoted name keeps its case and
+        ``"Name"`` and ``name`` are two columns (:func:`.sqlnames.column`): there the exact
+        name when it exists, else every column it could mean (a name from the catalog
+        folded to lower case)."""
+        present = list(self.before.tables[ref].non_null)
+        if columns is None:
+            return set(present)
+        exact = self.connection.dialect.name == "postgresql"
+        out: set[str] = set()
+        for column in columns:
+            if exact and column in present:
+                out.add(column)
+            else:
+                out.update(c for c in present if c.lower() == column.lower())
+        return out
 
     def _runs(self, found: Touched) -> bool:
         """Whether ``found`` runs anything the catalog says more about. On SQLite, calls

@@ -138,13 +138,6 @@ op.execute("DROP TABLE items_old")
     assert lines(run) == ["r2: values-changed items.name: 3 of 3 non-null values changed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='statements.py folds every name to lower case, quoted ones too ("Name" -> name), '
-    "and values.py maps lower-cased names to columns (present = {c.lower(): c}): of two "
-    'PostgreSQL columns "Name" and name, the UPDATE of "Name" fingerprints name. Fix: keep '
-    "the case of quoted identifiers and match them exactly",
-)
 def test_columns_differing_only_in_case(tmp_path: Path, make_database: Any) -> None:
     verified, plain = twins(
         tmp_path,

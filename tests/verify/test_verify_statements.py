@@ -13,7 +13,7 @@ from alembic_additive.verify.statements import ALL, body, touched
     ("dialect", "statement", "expected"),
     [
         ("postgresql", "UPDATE items SET note = 'x', \"Name\" = upper(name) WHERE id = 1",
-         {(None, "items"): {"note", "name"}}),
+         {(None, "items"): {"note", "Name"}}),  # a quoted name keeps its case
         ("postgresql", "ALTER TABLE public.codes ALTER COLUMN code TYPE VARCHAR(10)",
          {("public", "codes"): {"code"}}),
         ("postgresql", "ALTER TABLE t ALTER COLUMN c SET NOT NULL, ADD COLUMN d INTEGER",
