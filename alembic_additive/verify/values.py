@@ -202,10 +202,14 @@ class RevisionValues:
         return conn.begin_nested()
 
     def _refs(self, schema: str | None, name: str) -> list[TableRef]:
+        """The counted tables a name may mean. An unqualified name means every counted
+        table of that name, in any schema: which one it is depends on the search path (or
+        MySQL's current database) when the statement runs, and a revision may have changed
+        it (``SET search_path TO tenant_a, public``); fingerprinting a table it did not
+        mean costs a scan, missing the one it did loses a change."""
         refs = self.by_name.get(name, [])
         if schema is None:
-            unqualified = [r for r in refs if r.schema is None]
-            return unqualified or refs
+            return refs
         return [
             r
             for r in refs

@@ -45,14 +45,6 @@ def test_search_path_left_changed_does_not_move_verify_to_another_schema(
     assert contents(verified) == after
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="values.py RevisionValues._refs maps an unqualified name to the default schema's "
-    "table only; after SET search_path TO tenant_a, public, UPDATE items writes "
-    "tenant_a.items, which is counted (--schema tenant_a) but never fingerprinted (a note "
-    "only). Fix: an unqualified name stands for every counted table of that name "
-    "(or the one current_schemas() resolves at the statement)",
-)
 def test_unqualified_write_to_a_counted_schema_on_the_search_path(
     tmp_path: Path, make_database: Any
 ) -> None:
