@@ -1,7 +1,7 @@
-"""Losses verify does not see yet: each revision changes or loses values that a plain
-``alembic upgrade`` (run on a second database) really loses, while verify prints "No data
-lost" (exit 0). Marked xfail (strict) until ``alembic_additive/verify/statements.py`` /
-``values.py`` are changed; each reason names the fix.
+"""Losses verify did not see: each revision changes or loses values that a plain ``alembic
+upgrade`` (run on a second database) really loses, while verify printed "No data lost" (exit
+0). Fixed in ``alembic_additive/verify/statements.py`` / ``altering.py`` / ``values.py``; the
+one still marked xfail (strict, large tables) names the fix it needs in its reason.
 """
 
 from __future__ import annotations
