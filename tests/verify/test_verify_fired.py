@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from conftest import DIALECTS, Database
+from conftest import DIALECTS
 from helpers import alembic
-from verify_support import Project, new_project
+from verify_support import Project, new_project, rows, violation_lines
 
 from alembic_additive.verify import effects
 
@@ -27,16 +26,6 @@ from alembic_additive.verify import effects
 def _cli(project: Project, *args: str) -> Any:
     extra = ("--sqlite-foreign-keys",) if project.db.dialect == "sqlite" else ()
     return project.cli(*extra, *args)
-
-
-def _lines(run: Any) -> list[str]:
-    """The violation lines (the summary line dropped)."""
-    return run.out.splitlines()[:-1]
-
-
-def _rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
-    with db.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql))]
 
 
 # -- foreign-key actions -------------------------------------------------------------------
@@ -75,11 +64,11 @@ def test_on_update_cascade_rewrites_child_values(
     run = _cli(project)
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed parent.number: 2 of 3 non-null values changed",
         "r2: values-changed child.parent_number: 3 of 4 non-null values changed",
     ]
-    assert _rows(project.db, "SELECT id, parent_number FROM child ORDER BY id") == [
+    assert rows(project.db, "SELECT id, parent_number FROM child ORDER BY id") == [
         (1, 101), (2, 101), (3, 102), (4, 3), (5, None),
     ]  # fmt: skip
 
@@ -113,11 +102,11 @@ def test_on_delete_set_default_changes_child_values(
     run = _cli(project)
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: rows-lost parent: rows 3 → 2",
         "r2: values-changed child.parent_id: 2 of 4 non-null values changed",
     ]
-    assert _rows(project.db, "SELECT id, parent_id FROM child ORDER BY id") == [
+    assert rows(project.db, "SELECT id, parent_id FROM child ORDER BY id") == [
         (1, 0), (2, 0), (3, 2), (4, 0),
     ]  # fmt: skip
 
@@ -154,7 +143,7 @@ op.execute("INSERT INTO refs (id, parent_id) VALUES (1, 1), (2, 3), (3, 3)")
     run = _cli(project)
 
     assert run.code == 1, run
-    assert sorted(_lines(run)) == [
+    assert sorted(violation_lines(run)) == [
         "r2: rows-lost kids: rows 3 → 1",
         "r2: rows-lost parent: rows 3 → 2",
         "r2: values-lost refs.parent_id: non-null values 3 → 2",
@@ -174,13 +163,13 @@ def test_sqlite_foreign_keys_flag_mirrors_an_env_py_that_turns_them_on(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: rows-lost parent: rows 3 → 2"]
+    assert violation_lines(run) == ["r2: rows-lost parent: rows 3 → 2"]
     assert run.err.splitlines() == [
         "alembic-additive: note: foreign keys are off on this SQLite connection (verify does "
         "not run env.py), so their ON UPDATE/ON DELETE actions did not run; if your env.py "
         "turns them on, run verify with --sqlite-foreign-keys"
     ]
-    assert _rows(project.db, "SELECT parent_id FROM child ORDER BY id") == [(1,), (1,), (2,), (0,)]
+    assert rows(project.db, "SELECT parent_id FROM child ORDER BY id") == [(1,), (1,), (2,), (0,)]
 
     # The same chain through `alembic upgrade` with an env.py that turns them on.
     other = new_project(tmp_path / "with_env", make_database("sqlite"))
@@ -203,7 +192,7 @@ def test_sqlite_foreign_keys_flag_mirrors_an_env_py_that_turns_them_on(
         )
     )
     alembic(other.folder, "upgrade", "head")
-    assert _rows(other.db, "SELECT parent_id FROM child ORDER BY id") == [(0,), (0,), (2,), (0,)]
+    assert rows(other.db, "SELECT parent_id FROM child ORDER BY id") == [(0,), (0,), (2,), (0,)]
 
 
 # -- triggers ------------------------------------------------------------------------------
@@ -277,7 +266,7 @@ def test_values_changed_by_triggers_are_compared(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed a1.n: 2 of 3 non-null values changed",
         "r2: values-changed b.x: 2 of 3 non-null values changed",  # AFTER UPDATE ON a1
         "r3: values-changed a2.n: 1 of 3 non-null values changed",
@@ -285,9 +274,9 @@ def test_values_changed_by_triggers_are_compared(
         "r4: values-changed d.total: 1 of 2 non-null values changed",  # AFTER INSERT ON c
     ]
     assert run.err == ""  # PostgreSQL: compared, so no "not compared" note
-    assert _rows(project.db, "SELECT x FROM b ORDER BY id") == [("s!",), ("t!",), ("u",)]
-    assert _rows(project.db, "SELECT y FROM a2 ORDER BY id") == [("p!",), ("q",), ("r",)]
-    assert _rows(project.db, "SELECT total FROM d ORDER BY id") == [(15,), (20,)]
+    assert rows(project.db, "SELECT x FROM b ORDER BY id") == [("s!",), ("t!",), ("u",)]
+    assert rows(project.db, "SELECT y FROM a2 ORDER BY id") == [("p!",), ("q",), ("r",)]
+    assert rows(project.db, "SELECT total FROM d ORDER BY id") == [(15,), (20,)]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -339,7 +328,7 @@ def test_trigger_created_and_fired_in_the_same_revision(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == expected
+    assert violation_lines(run) == expected
 
 
 def test_postgresql_trigger_function_with_dynamic_sql_compares_everything(
@@ -366,7 +355,7 @@ def test_postgresql_trigger_function_with_dynamic_sql_compares_everything(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed a1.n: 1 of 3 non-null values changed",
         "r2: values-changed b.x: 3 of 3 non-null values changed",
     ]
@@ -394,7 +383,7 @@ op.execute("UPDATE a2 SET n = n + 1 WHERE id = 1")
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed a2.n: 1 of 3 non-null values changed",
         "r2: values-changed b.x: 1 of 3 non-null values changed",  # the rule
         "r3: values-changed d.total: 1 of 2 non-null values changed",  # the new trigger
@@ -507,7 +496,7 @@ with op.get_context().autocommit_block():
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed a1.n: 1 of 3 non-null values changed",
         "r2: values-changed b.x: 1 of 3 non-null values changed",
     ]

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from conftest import Database
-from verify_support import Project, new_project
+from verify_support import Project, hashed_tables, new_project, rows, violation_lines
 
-from alembic_additive.verify import effects, prints
+from alembic_additive.verify import effects
 
 TABLES = """
 op.create_table("items", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -39,29 +38,6 @@ def _project(tmp_path: Path, db: Database, routines: list[str]) -> Project:
     project = new_project(tmp_path, db)
     project.revision("r1", None, TABLES + "\n".join(f"op.execute({r!r})" for r in routines))
     return project
-
-
-def _lines(run: Any) -> list[str]:
-    """The violation lines (the summary line dropped)."""
-    return run.out.splitlines()[:-1]
-
-
-def _hashed(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """The tables verify fingerprints from now on."""
-    tables: set[str] = set()
-    real = prints.take
-
-    def take(connection: Any, ref: Any, *args: Any, **kwargs: Any) -> Any:
-        tables.add(str(ref))
-        return real(connection, ref, *args, **kwargs)
-
-    monkeypatch.setattr(prints, "take", take)
-    return tables
-
-
-def _rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
-    with db.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql))]
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------
@@ -88,12 +64,12 @@ op.execute("SELECT archive_and_trim()")
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed items.n: 1 of 3 non-null values changed",
         "r2: values-changed mirror.v: 2 of 3 non-null values changed",
     ]
     assert run.err == ""  # compared, so no "not compared" note
-    assert _rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a!",), ("b!",), ("c",)]
+    assert rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a!",), ("b!",), ("c",)]
 
 
 def test_postgresql_function_in_an_update_where_clause(tmp_path: Path, make_database: Any) -> None:
@@ -113,9 +89,11 @@ def test_postgresql_function_in_an_update_where_clause(tmp_path: Path, make_data
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
     assert run.err == ""
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (160,)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (160,)]
 
 
 def test_postgresql_function_calling_functions_recursively(
@@ -141,9 +119,11 @@ def test_postgresql_function_calling_functions_recursively(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
     assert run.err == ""
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(13,), (20,)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(13,), (20,)]
 
 
 def test_postgresql_function_called_from_a_trigger_function(
@@ -166,9 +146,11 @@ def test_postgresql_function_called_from_a_trigger_function(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
     assert run.err == ""
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (25,)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (25,)]
 
 
 def test_postgresql_function_created_and_called_in_the_same_revision(
@@ -190,7 +172,7 @@ op.execute("SELECT archive_and_trim()")
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
+    assert violation_lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
     assert run.err == ""
 
 
@@ -241,7 +223,9 @@ def test_postgresql_function_with_dynamic_sql_compares_everything(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 2 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 2 of 2 non-null values changed"
+    ]
     assert run.err == ""
 
 
@@ -293,8 +277,8 @@ def test_mariadb_stored_function_called_from_a_select(tmp_path: Path, make_datab
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
-    assert _rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a!",), ("b!",), ("c",)]
+    assert violation_lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
+    assert rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a!",), ("b!",), ("c",)]
 
 
 def test_mariadb_procedure_called_with_call(
@@ -315,18 +299,18 @@ def test_mariadb_procedure_called_with_call(
     )
     project.revision("r2", "r1", 'op.execute("CALL trim_mirror(3)")')
     project.verify(to_rev="r1")
-    hashed = _hashed(monkeypatch)
+    hashed = hashed_tables(monkeypatch)
 
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed mirror.v: 1 of 3 non-null values changed",
         "r2: values-changed totals.total: 1 of 2 non-null values changed",
     ]
     assert hashed == {"mirror", "totals"}
-    assert _rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a",), ("b",), ("C",)]
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(5,), (20,)]
+    assert rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a",), ("b",), ("C",)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(5,), (20,)]
 
 
 def test_mariadb_trigger_that_calls_a_procedure(
@@ -344,11 +328,13 @@ def test_mariadb_trigger_that_calls_a_procedure(
     )
     project.revision("r2", "r1", 'op.execute("INSERT INTO items (id, n) VALUES (4, 5)")')
     project.verify(to_rev="r1")
-    hashed = _hashed(monkeypatch)
+    hashed = hashed_tables(monkeypatch)
 
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
     assert hashed == {"totals"}
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (25,)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (25,)]

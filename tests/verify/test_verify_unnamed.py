@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from conftest import Database
-from verify_support import Project, new_project
+from verify_support import Project, hashed_tables, new_project, rows, violation_lines
 
-from alembic_additive.verify import effects, prints
+from alembic_additive.verify import effects
 
 TABLES = """
 op.create_table("items", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -48,29 +47,6 @@ def _project(tmp_path: Path, db: Database, setup: list[str]) -> Project:
     return project
 
 
-def _lines(run: Any) -> list[str]:
-    """The violation lines (the summary line dropped)."""
-    return run.out.splitlines()[:-1]
-
-
-def _hashed(monkeypatch: pytest.MonkeyPatch) -> set[str]:
-    """The tables verify fingerprints from now on."""
-    tables: set[str] = set()
-    real = prints.take
-
-    def take(connection: Any, ref: Any, *args: Any, **kwargs: Any) -> Any:
-        tables.add(str(ref))
-        return real(connection, ref, *args, **kwargs)
-
-    monkeypatch.setattr(prints, "take", take)
-    return tables
-
-
-def _rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
-    with db.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql))]
-
-
 # -- PostgreSQL: views ---------------------------------------------------------------------
 
 
@@ -91,9 +67,9 @@ def test_postgresql_update_through_nested_views_in_another_schema(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
+    assert violation_lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
     assert run.err == ""  # compared, so no "not compared" note
-    assert _rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("A",), ("B",), ("c",)]
+    assert rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("A",), ("B",), ("c",)]
 
 
 def test_postgresql_insert_and_delete_through_views_fire_the_base_tables(
@@ -130,14 +106,14 @@ op.execute("DELETE FROM parents_view WHERE id = 2")
     run = project.cli()
 
     assert run.code == 1, run
-    assert sorted(_lines(run)) == [
+    assert sorted(violation_lines(run)) == [
         "r2: rows-lost parents: rows 2 → 1",
         "r2: values-changed kids.parent_id: 1 of 2 non-null values changed",
         "r2: values-changed totals.total: 1 of 2 non-null values changed",
     ]
     assert run.err == ""
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(15,), (20,)]
-    assert _rows(project.db, "SELECT parent_id FROM kids ORDER BY id") == [(1,), (1,)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(15,), (20,)]
+    assert rows(project.db, "SELECT parent_id FROM kids ORDER BY id") == [(1,), (1,)]
 
 
 def test_postgresql_reading_a_view_runs_the_functions_of_its_query(
@@ -153,9 +129,11 @@ def test_postgresql_reading_a_view_runs_the_functions_of_its_query(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
     assert run.err == ""
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (160,)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (160,)]
 
 
 # -- PostgreSQL: functions a write runs unnamed --------------------------------------------
@@ -222,10 +200,12 @@ def test_postgresql_functions_a_write_runs_without_naming_them(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
     assert run.err == ""
-    assert _rows(project.db, "SELECT total FROM totals WHERE id = 1") == [(10,)]
-    assert _rows(project.db, "SELECT total > 20 FROM totals WHERE id = 2") == [(True,)]
+    assert rows(project.db, "SELECT total FROM totals WHERE id = 1") == [(10,)]
+    assert rows(project.db, "SELECT total > 20 FROM totals WHERE id = 2") == [(True,)]
 
 
 def test_postgresql_default_attached_in_the_revision_reads_the_catalog_again(
@@ -256,10 +236,12 @@ op.execute("INSERT INTO flags (id) VALUES (1)")
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
     assert run.err == ""
     assert reads == [2]
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (40,)]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (40,)]
 
 
 # -- PostgreSQL: DO blocks -----------------------------------------------------------------
@@ -278,12 +260,12 @@ def test_postgresql_do_block_is_read_like_a_function_body(
         'PERFORM bump(1); END $$")',
     )
     project.verify(to_rev="r1")
-    hashed = _hashed(monkeypatch)
+    hashed = hashed_tables(monkeypatch)
 
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == [
+    assert violation_lines(run) == [
         "r2: values-changed mirror.v: 1 of 3 non-null values changed",
         "r2: values-changed totals.total: 1 of 2 non-null values changed",
     ]
@@ -301,12 +283,14 @@ def test_postgresql_do_block_with_dynamic_sql_compares_everything(
         "op.execute(\"DO $$ BEGIN EXECUTE format('UPDATE %I SET total = 0', 'totals'); END $$\")",
     )
     project.verify(to_rev="r1")
-    hashed = _hashed(monkeypatch)
+    hashed = hashed_tables(monkeypatch)
 
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 2 of 2 non-null values changed"]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 2 of 2 non-null values changed"
+    ]
     assert hashed == {"items", "mirror", "totals"}
 
 
@@ -367,8 +351,8 @@ def test_mariadb_update_through_nested_views_in_another_database(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
-    assert _rows(db, "SELECT v FROM mirror ORDER BY id") == [("A",), ("B",), ("c",)]
+    assert violation_lines(run) == ["r2: values-changed mirror.v: 2 of 3 non-null values changed"]
+    assert rows(db, "SELECT v FROM mirror ORDER BY id") == [("A",), ("B",), ("c",)]
 
 
 def test_mariadb_reading_a_view_runs_the_functions_of_its_query(
@@ -388,8 +372,10 @@ def test_mariadb_reading_a_view_runs_the_functions_of_its_query(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed totals.total: 1 of 2 non-null values changed"]
-    assert _rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (160,)]
+    assert violation_lines(run) == [
+        "r2: values-changed totals.total: 1 of 2 non-null values changed"
+    ]
+    assert rows(project.db, "SELECT total FROM totals ORDER BY id") == [(10,), (160,)]
 
 
 # -- SQLite --------------------------------------------------------------------------------
@@ -414,5 +400,5 @@ def test_sqlite_view_written_through_its_instead_of_trigger(
     run = project.cli()
 
     assert run.code == 1, run
-    assert _lines(run) == ["r2: values-changed mirror.v: 3 of 3 non-null values changed"]
-    assert _rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a!",), ("b!",), ("c!",)]
+    assert violation_lines(run) == ["r2: values-changed mirror.v: 3 of 3 non-null values changed"]
+    assert rows(project.db, "SELECT v FROM mirror ORDER BY id") == [("a!",), ("b!",), ("c!",)]

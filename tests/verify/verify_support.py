@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from helpers import make_project
@@ -133,3 +134,30 @@ def triples(result: VerifyResult) -> list[tuple[Any, ...]]:
     return [
         (v.revision, v.kind.value, v.table, v.column, v.before, v.after) for v in result.violations
     ]
+
+
+def violation_lines(run: Any) -> list[str]:
+    """The violation lines of a CLI run's output (the summary line dropped)."""
+    lines: list[str] = run.out.splitlines()[:-1]
+    return lines
+
+
+def rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
+    """What ``sql`` reads from the test's database, as plain tuples."""
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql))]
+
+
+def hashed_tables(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The tables verify fingerprints from now on (filled as it takes them)."""
+    from alembic_additive.verify import prints
+
+    tables: set[str] = set()
+    real = prints.take
+
+    def take(connection: Any, ref: Any, *args: Any, **kwargs: Any) -> Any:
+        tables.add(str(ref))
+        return real(connection, ref, *args, **kwargs)
+
+    monkeypatch.setattr(prints, "take", take)
+    return tables
