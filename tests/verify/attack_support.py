@@ -11,6 +11,9 @@ from typing import Any
 
 from helpers import alembic, dump
 from verify_support import Project, new_project
+from verify_support import violation_lines as lines
+
+__all__ = ["contents", "lines", "plain_upgrade", "twins"]
 
 
 def twins(
@@ -51,8 +54,3 @@ def contents(project: Project, schema: str | None = None) -> dict[str, Any]:
     state = dump(project.db.engine, schema)
     state.pop("alembic_version", None)
     return state
-
-
-def lines(run: Any) -> list[str]:
-    """The violation lines of a text run (the summary line dropped)."""
-    return [str(line) for line in run.out.splitlines()[:-1]]
