@@ -7,8 +7,9 @@ revision could have changed (the transaction's statistics and the catalog say wh
 overhead is about one scan of the whole database plus one scan of each table the chain
 writes. It also fingerprints the values a revision's statements could change (see
 ``alembic_additive/verify/prints.py``): here the two integer -> bigint rewrites, whose
-``code`` columns (50,000 rows each, summed per key bucket in the database) are hashed before
-the ALTER and after the revision; the UPDATE backfills fill columns that held no value, so
+``code`` columns (50,000 rows each, one fingerprint row per row written to a temporary table
+in the database, the two sides compared with a join) are hashed before the ALTER and after
+the revision; the UPDATE backfills fill columns that held no value, so
 nothing is hashed for them. The target is: verify takes at most 2x the time of a plain
 upgrade of the same chain on the same data.
 
@@ -40,7 +41,7 @@ Run: ``python benchmarks/verify_overhead.py`` (options: ``--url``, ``--tables 50
 ``--memory 100000,1000000,3000000`` measures instead whether fingerprints keep memory flat:
 for each row count, one table ``events (id integer PRIMARY KEY, code integer, note text)``
 in a scratch database, and one revision that changes ``code`` to bigint and updates one
-``note`` (both columns fingerprinted, above 10,000 rows per key bucket in the database);
+``note`` (both columns fingerprinted into temporary tables in the database);
 verify runs in a child process, which prints its time and peak RSS.
 """
 

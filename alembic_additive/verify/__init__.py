@@ -66,17 +66,16 @@ class Violation:
     before: int
     after: int | None
     changed: int | None = None
-    """``values-changed``: how many values differ (``exact`` False: at least that many);
+    """``values-changed``: how many values differ;
     ``values-lost`` found by the fingerprints (the counts did not fall as far): how many
     values were set to NULL."""
-    exact: bool = True
     renamed_to: str | None = None
     """``column-renamed``: the column that now holds the values; ``table-renamed``: the
     table that now holds the rows."""
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape: ``revision, kind, table, column, before, after``, plus
-        ``changed, exact`` for ``values-changed`` and ``to`` for ``column-renamed`` and
+        ``changed`` for ``values-changed`` and ``to`` for ``column-renamed`` and
         ``table-renamed``."""
         out: dict[str, object] = {
             "revision": self.revision,
@@ -88,7 +87,6 @@ class Violation:
         }
         if self.kind is LossKind.VALUES_CHANGED:
             out["changed"] = self.changed
-            out["exact"] = self.exact
         if self.kind is LossKind.VALUES_LOST and self.changed is not None:
             out["changed"] = self.changed  # set to NULL, seen by the fingerprints
         if self.kind in (LossKind.COLUMN_RENAMED, LossKind.TABLE_RENAMED):

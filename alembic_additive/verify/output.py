@@ -47,9 +47,8 @@ def violation_line(v: Violation) -> str:
     if v.kind is LossKind.ROWS_LOST:
         return f"{v.revision}: {v.kind.value} {v.table}: rows {v.before} → {v.after}"
     if v.kind is LossKind.VALUES_CHANGED:
-        bound = "" if v.exact else "at least "
         return (
-            f"{v.revision}: {v.kind.value} {v.table}.{v.column}: {bound}{v.changed} of "
+            f"{v.revision}: {v.kind.value} {v.table}.{v.column}: {v.changed} of "
             f"{v.before} non-null values changed"
         )
     if v.kind is LossKind.COLUMN_RENAMED:

@@ -1,17 +1,20 @@
 """The SQL that fingerprints values in PostgreSQL and MySQL/MariaDB (see :mod:`.prints`).
 
-One class per dialect gives the building blocks: a row's key, its bucket, a value's
-fingerprint, and the value's *canonical* text — the text two values are equal by, whatever
+One class per dialect gives the building blocks: a row's key, a value's fingerprint, and
+the value's *canonical* text — the text two values are equal by, whatever
 the column's type: PostgreSQL's output function (a CHAR's padding kept, NUMERIC without
 trailing zeros), MySQL/MariaDB's text converted to utf8mb4 (binary types as bytes, DECIMAL
 without trailing zeros). Some types also have a *normalized* text, compared only when both
 sides of a revision have one: a date or a time printed to the column's precision (MariaDB
 ``DATETIME`` → ``DATETIME(6)`` adds ``.000000``), a date and its midnight timestamp, a BIT as
-its number — the same value, printed differently.
+its number — the same value, printed differently. SQLite has no hash function of its own:
+:class:`Sqlite` registers two, written in Python, on verify's connection, which see each
+value as stored (with its storage class).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +23,6 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 
-BUCKETS = 1024
 SEPARATOR = "\x1f"
 _TRAILING_ZEROS = r"(\.[0-9]*[1-9])0+$|\.0+$"  # 1.50 and 1.5000, 10:00:00.000000 and 10:00:00
 _MIDNIGHT = " 00:00:00$"  # 2020-01-01 00:00:00 and the date 2020-01-01
@@ -32,8 +34,13 @@ class Sql:
     def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
         raise NotImplementedError
 
-    def bucket(self, key: ColumnElement[Any], keyed: bool) -> ColumnElement[Any]:
-        raise NotImplementedError
+    def prepare(self, connection: sa.Connection) -> None:
+        """Make the functions the fingerprints use available on ``connection``."""
+
+    def stored_key(self, key: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The key as kept in a temporary table, to be joined on: equal for equal keys
+        whatever the connection's settings when either side was taken."""
+        return key
 
     def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
         raise NotImplementedError
@@ -54,9 +61,6 @@ class Postgres(Sql):
             return sa.cast(sa.literal(0), sa.BigInteger)
         parts = [self.canonical(table.c[c], c) for c in pk]
         return sa.func.hashtextextended(sa.func.concat_ws(SEPARATOR, *parts), 0)
-
-    def bucket(self, key: ColumnElement[Any], keyed: bool) -> ColumnElement[Any]:
-        return key.op("&")(BUCKETS - 1)
 
     def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.func.hashtextextended(value, key)
@@ -90,10 +94,10 @@ class MySql(Sql):
         parts = [self.canonical(table.c[c], c) for c in pk]
         return sa.func.md5(sa.func.concat_ws(SEPARATOR, *parts))
 
-    def bucket(self, key: ColumnElement[Any], keyed: bool) -> ColumnElement[Any]:
-        if not keyed:
-            return sa.literal(0)
-        return sa.func.conv(sa.func.right(key, 3), 16, 10).op("&")(BUCKETS - 1)
+    def stored_key(self, key: ColumnElement[Any]) -> ColumnElement[Any]:
+        # MD5's hex text takes the connection's character set: a revision's SET NAMES would
+        # make the two sides' keys collide in a join ("Illegal mix of collations").
+        return sa.cast(key, mysql.BINARY())
 
     def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
         digest = sa.func.md5(sa.func.concat(key, value))
@@ -119,6 +123,63 @@ class MySql(Sql):
         if isinstance(type_, mysql.BIT):
             return _CastUnsigned(column)  # BIT(8) -> BIT(16) pads the bytes, not the number
         return None
+
+
+class Sqlite(Sql):
+    """SQLite: the values as stored, hashed by functions registered on the connection (it
+    runs in-process: no hash crosses a wire). Text '' or 'n/a' becoming integer 0 is a
+    change, and so is text '5' becoming 5; an integral REAL and its INTEGER are one number."""
+
+    KEY = "alembic_additive_key"
+    FINGERPRINT = "alembic_additive_fingerprint"
+
+    def prepare(self, connection: sa.Connection) -> None:
+        driver = connection.connection.driver_connection
+        driver.create_function(self.KEY, -1, _sqlite_key, deterministic=True)  # type: ignore[union-attr]
+        driver.create_function(self.FINGERPRINT, 2, _sqlite_fingerprint, deterministic=True)  # type: ignore[union-attr]
+
+    def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
+        if not pk:
+            return sa.literal(0, sa.Integer)
+        return sa.func.alembic_additive_key(*(table.c[c] for c in pk))
+
+    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.alembic_additive_fingerprint(value, key)
+
+    def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
+        return column  # the value as stored: the functions see its storage class
+
+
+def _signed(digest: bytes) -> int:
+    return int.from_bytes(digest, "big", signed=True)  # what a SQLite INTEGER holds
+
+
+def _sqlite_key(*values: Any) -> int:
+    data = SEPARATOR.encode().join(_sqlite_canonical(v) or b"" for v in values)
+    return _signed(hashlib.blake2b(data, digest_size=8).digest())
+
+
+def _sqlite_fingerprint(value: Any, key: int) -> int | None:
+    canon = _sqlite_canonical(value)
+    if canon is None:
+        return None
+    prefix = int(key).to_bytes(8, "big", signed=True)
+    return _signed(hashlib.blake2b(prefix + canon, digest_size=8).digest())
+
+
+def _sqlite_canonical(value: Any) -> bytes | None:
+    """A SQLite value with its storage class: integer and integral real are one number."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return b"n" + str(value).encode()
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**63:
+            return b"n" + str(int(value)).encode()
+        return b"n" + repr(value).encode()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return b"b" + bytes(value)
+    return b"t" + str(value).encode("utf-8", "surrogatepass")
 
 
 class _CastUnsigned(ColumnElement[Any]):

@@ -452,14 +452,17 @@ def _refuse_rollback_without_transactional_ddl(url: sa.URL) -> None:
 
 def _version_table_filter(ctx: MigrationContext) -> Callable[[TableRef], bool]:
     """The version table changes by design (a merge deletes a row): never count it. Nor the
-    plugin's ledger beside it (a downgrade deletes its rows)."""
+    plugin's ledger beside it (a downgrade deletes its rows), nor verify's fingerprints."""
     from ..operations.ledger import LEDGER_TABLE
+    from .prints_store import PREFIX
 
     name: str = ctx.version_table
     schema: str | None = ctx.version_table_schema
     default: str | None = ctx.dialect.default_schema_name
 
     def exclude(ref: TableRef) -> bool:
+        if ref.name.startswith(PREFIX):
+            return True  # verify's own temporary tables (MariaDB 11.2+ lists them)
         if ref.name not in (name, LEDGER_TABLE):
             return False
         if schema is None:

@@ -36,7 +36,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -45,10 +46,12 @@ from ..findings import TableRef
 from . import LossKind, Violation
 from . import effects as fx
 from . import prints as fp
+from .prints_store import TempTables
 from .snapshot import Snapshot
 from .statements import Touched, touched
 
 log = logging.getLogger(f"alembic.{__name__}")
+T = TypeVar("T")
 
 
 class RevisionValues:
@@ -62,6 +65,7 @@ class RevisionValues:
         self.note = note
         self.default = connection.dialect.default_schema_name
         self.taken: dict[TableRef, dict[str, fp.ColumnPrints]] = {}
+        self.store = TempTables(connection)  # where the fingerprints are, until compared
         self.named: set[TableRef] = set()  # tables a statement named (or every one)
         self.busy = False
         self.catalog: fx.Catalog | None = None  # read on the first write
@@ -217,31 +221,45 @@ class RevisionValues:
         ]
 
     def _take_before(self, ref: TableRef, columns: list[str]) -> None:
-        taken = self._take(ref, columns, "before", self.before.tables[ref].rows)
+        taken = self._take(ref, columns, "before")
         if taken is not None:
             self.taken.setdefault(ref, {}).update(taken)
 
     def _take(
-        self, ref: TableRef, columns: list[str], when: str, rows: int
+        self, ref: TableRef, columns: list[str], when: str
     ) -> dict[str, fp.ColumnPrints] | None:
+        return self._guarded(
+            lambda: fp.take(self.connection, ref, columns, self.store),
+            f"values of {ref} not compared: fingerprints {when} the statement failed",
+        )
+
+    def _guarded(self, work: Callable[[], T], failed: str) -> T | None:
+        """Run verify's own queries (fingerprints, their comparison) so that a failure is a
+        note (``failed``), never a failed revision: in a savepoint on PostgreSQL, and unseen
+        by :meth:`on_statement`."""
         self.busy = True
         savepoint = self._savepoint()
         try:
-            taken = fp.take(self.connection, ref, columns, rows)
+            out = work()
             if savepoint is not None:
                 savepoint.commit()
-            return taken
+            return out
         except Exception as error:
             if savepoint is not None and savepoint.is_active:
                 savepoint.rollback()  # never make a revision fail: say what was not checked
-            log.debug("fingerprints of %s failed: %s", ref, error, exc_info=True)
-            self.note(
-                f"values of {ref} not compared: fingerprints {when} the statement failed "
-                f"({type(error).__name__})"
-            )
+            log.debug("%s: %s", failed, error, exc_info=True)
+            self.note(f"{failed} ({type(error).__name__})")
             return None
         finally:
             self.busy = False
+
+    def _compare(
+        self, ref: TableRef, before: fp.ColumnPrints, after: fp.ColumnPrints
+    ) -> fp.Comparison | None:
+        return self._guarded(
+            lambda: fp.compare(self.connection, self.store, before, after),
+            f"values of {ref} not compared: comparing the fingerprints failed",
+        )
 
     def unattributed(self, revision: str, written: set[TableRef]) -> None:
         """Note the tables with values that were updated or rewritten (PostgreSQL's
@@ -259,7 +277,15 @@ class RevisionValues:
 
     def compare(self, revision: str, after: Snapshot) -> tuple[list[Violation], list[Violation]]:
         """(values-changed violations, column-renamed and table-renamed findings) of this
-        revision."""
+        revision. The temporary tables the fingerprints were kept in are dropped after."""
+        try:
+            return self._compare_all(revision, after)
+        finally:
+            self._guarded(self.store.drop_all, "verify's temporary tables were not dropped")
+
+    def _compare_all(
+        self, revision: str, after: Snapshot
+    ) -> tuple[list[Violation], list[Violation]]:
         changes: list[Violation] = []
         renames: list[Violation] = []
         appeared = [r for r in after.tables if r not in self.before.tables]
@@ -285,15 +311,18 @@ class RevisionValues:
             wanted = list(dict.fromkeys(present + candidates))
             if not wanted:
                 continue
-            now = self._take(ref, wanted, "after", state.rows) if state.rows else {}
+            now = self._take(ref, wanted, "after") if state.rows else {}
             if now is None:
                 continue
             rows_lost = max(0, old_state.rows - state.rows)
             for column in present:
                 if column not in now:
                     continue
+                found_change = self._compare(ref, before_prints[column], now[column])
+                if found_change is None:
+                    continue
                 old_nn, new_nn = old_state.non_null.get(column, 0), state.non_null[column]
-                nulled = fp.cleared(before_prints[column], now[column])
+                nulled = found_change.cleared
                 if nulled and old_nn - new_nn <= rows_lost:  # the counts did not say it
                     changes.append(
                         Violation(
@@ -306,18 +335,16 @@ class RevisionValues:
                             changed=nulled,
                         )
                     )
-                change = fp.changed(before_prints[column], now[column])
-                if change.changed:
+                if found_change.changed:
                     changes.append(
                         Violation(
                             revision,
                             LossKind.VALUES_CHANGED,
                             str(ref),
                             column,
-                            old_state.non_null.get(column, 0),
-                            state.non_null.get(column),
-                            changed=change.changed,
-                            exact=change.exact,
+                            old_nn,
+                            new_nn,
+                            changed=found_change.changed,
                         )
                     )
             used: set[str] = set()
@@ -325,7 +352,16 @@ class RevisionValues:
                 for other in candidates:
                     if other in used or other not in now:
                         continue
-                    if fp.same_values(before_prints[column], now[other]):
+                    if self._guarded(
+                        partial(
+                            fp.same_values,
+                            self.connection,
+                            self.store,
+                            before_prints[column],
+                            now[other],
+                        ),
+                        f"whether {ref}.{column} was renamed was not compared",
+                    ):
                         used.add(other)
                         renames.append(
                             Violation(
@@ -359,10 +395,14 @@ class RevisionValues:
             state = after.tables[other]
             if set(state.non_null) != set(old_state.non_null) or state.rows < old_state.rows:
                 continue
-            now = self._take(other, list(before_prints), "after", state.rows)
+            now = self._take(other, list(before_prints), "after")
             if now is None or set(now) != set(before_prints):
                 continue
-            if not all(fp.holds_every_row(before_prints[c], now[c]) for c in before_prints):
+            holds = self._guarded(
+                partial(fp.holds_every_row, self.connection, self.store, before_prints, now),
+                f"whether {ref} was renamed to {other} was not compared",
+            )
+            if not holds:
                 continue
             appeared.remove(other)
             found = [
@@ -377,8 +417,8 @@ class RevisionValues:
                 )
             ]
             for column, prints in before_prints.items():
-                change = fp.changed(prints, now[column])
-                if change.changed:
+                change = self._compare(other, prints, now[column])
+                if change is not None and change.changed:
                     found.append(
                         Violation(
                             revision,
@@ -388,7 +428,6 @@ class RevisionValues:
                             old_state.non_null.get(column, 0),
                             state.non_null.get(column),
                             changed=change.changed,
-                            exact=change.exact,
                         )
                     )
             return found

@@ -1,0 +1,98 @@
+"""Where a revision's fingerprints are kept: temporary tables on verify's own connection.
+
+A table's fingerprints (one row per row of the table: its key's hash, each value's hash) can
+be as large as the table, and a verdict that sums them per bucket of keys cannot tell a
+changed value from a row inserted in the same bucket. Kept in the database, in a temporary
+table (``CREATE TEMPORARY TABLE ... AS SELECT``), they cost what one scan writes, nothing in
+verify's memory, and the two sides of a revision are compared row by row with joins
+(:mod:`.prints`).
+
+Temporary tables are private to the connection, outlive the revision's transaction (and
+disappear with a rolled-back one), are not in the schema verify snapshots (PostgreSQL's
+``pg_temp`` schemas, SQLite's ``temp`` database, MySQL's hidden temporary tables) and do not
+end a transaction on MySQL, where ``CREATE``/``DROP TEMPORARY TABLE`` are the only DDL that
+does not commit. They are created with ``CREATE ... AS SELECT`` — not ``INSERT``, which
+:mod:`.sqlite_session` takes for the revision's first data change — and each is named by
+verify (``alembic_additive_prints_<n>``), quoted by SQLAlchemy, and dropped by :meth:`drop_all`
+when the revision has been compared.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.expression import Executable, Select
+
+PREFIX = "alembic_additive_prints_"
+_numbers = itertools.count(1)
+
+
+class TempTables:
+    """The temporary tables verify created on one connection (for one revision)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+        self.created: list[sa.TableClause] = []
+
+    def create_as(self, select: Select[Any]) -> sa.TableClause:
+        """A new temporary table holding ``select``'s rows, with its columns' labels."""
+        table = sa.table(
+            f"{PREFIX}{next(_numbers)}",
+            *(sa.column(c.name) for c in select.selected_columns),
+            schema=_schema(self.connection),
+        )
+        self.connection.execute(_CreateTempAs(table, select))
+        self.created.append(table)
+        return table
+
+    def drop_all(self) -> None:
+        while self.created:
+            self.connection.execute(_DropTemp(self.created.pop()))
+
+
+def _schema(connection: sa.Connection) -> str | None:
+    """Where the temporary tables are, named: a revision may have changed what an
+    unqualified name means (``SET search_path``, MySQL's ``USE``)."""
+    name = connection.dialect.name
+    if name == "postgresql":
+        return "pg_temp"
+    if name == "sqlite":
+        return "temp"
+    return connection.dialect.default_schema_name
+
+
+class _CreateTempAs(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, table: sa.TableClause, select: Select[Any]) -> None:
+        self.table = table
+        self.select = select
+
+
+@compiles(_CreateTempAs)
+def _compile_create(element: _CreateTempAs, compiler: Any, **kw: Any) -> str:
+    table = element.table
+    if compiler.dialect.name == "postgresql":
+        # A temporary table takes no schema when created; it is pg_temp's all the same.
+        table = sa.table(table.name)
+    name = compiler.preparer.format_table(table)
+    return f"CREATE TEMPORARY TABLE {name} AS {compiler.process(element.select, **kw)}"
+
+
+class _DropTemp(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, table: sa.TableClause) -> None:
+        self.table = table
+
+
+@compiles(_DropTemp)
+def _compile_drop(element: _DropTemp, compiler: Any, **kw: Any) -> str:
+    name = compiler.preparer.format_table(element.table)
+    if compiler.dialect.name in ("mysql", "mariadb"):
+        return f"DROP TEMPORARY TABLE IF EXISTS {name}"  # DROP TABLE would commit the transaction
+    return f"DROP TABLE IF EXISTS {name}"  # gone with a rolled-back savepoint
