@@ -102,7 +102,7 @@ def take(
         selected.append(sql.fingerprint(inner.c[f"v{i}"], inner.c.k).label(f"f{i}"))
         if keyed:
             selected.append(sql.fingerprint(inner.c[f"v{i}"], no_key).label(f"p{i}"))
-    stored = store.create_as(sa.select(*selected).select_from(inner))
+    stored = store.create_as(sa.select(*selected).select_from(inner), "k" if keyed else None)
     prints = {
         label: ColumnPrints(stored, f"f{i}", f"p{i}" if keyed else f"f{i}", keyed)
         for i, (label, _) in enumerate(texts)
@@ -267,7 +267,9 @@ def _overlap(
     ``left`` is counted per value into a temporary table first, so that no statement names
     a temporary table twice (MySQL cannot reopen one within a statement)."""
     lsub = left.subquery()
-    grouped = store.create_as(sa.select(lsub.c.p, sa.func.count().label("n")).group_by(lsub.c.p))
+    grouped = store.create_as(
+        sa.select(lsub.c.p, sa.func.count().label("n")).group_by(lsub.c.p), "p"
+    )
     size = sa.func.coalesce(sa.func.sum(grouped.c.n), 0)
     left_size = connection.execute(sa.select(size)).scalar_one()
     rsub = right.subquery()
