@@ -7,7 +7,8 @@ operations; this half reads the revisions people wrote or edited by hand, before
 (:mod:`.engine`), applies suppressions and ``[tool.alembic_additive.lint]`` (:mod:`.config`),
 and returns a :class:`LintResult` the formatters (:mod:`.output`) render. Files are found
 and read by :mod:`.files`; the history around them (baseline, earlier column types) is
-:mod:`.history`.
+:mod:`.history`; with ``jobs`` above 1, chunks of files are linted in worker processes
+(:mod:`.parallel`), with the same result.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .files import discover, discover_names, display_path, parse, read, syntax_e
 from .history import Versions, at_or_before, quick_revision_ids
 from .model import LintError, LintFinding, LintResult
 from .names import ModuleInfo
+from .parallel import Task, lint_in_workers, workers_for
 from .rules import RULES
 from .sql import SqlHit
 
@@ -50,6 +52,7 @@ def lint_paths(
     include_downgrade: bool = False,
     config: LintConfig = DEFAULT_CONFIG,
     alembic_ini: str | os.PathLike[str] | None = None,
+    jobs: int = 1,
 ) -> LintResult:
     """Lint revision files and folders (searched recursively for ``*.py``).
 
@@ -59,6 +62,9 @@ def lint_paths(
     linted files and the files next to them. Revisions in ``config.allow_revisions`` or at or
     before the baseline are not parsed at all. Raises :class:`LintConfigError` for a bad
     baseline.
+
+    ``jobs`` above 1 lints the files in up to that many forked worker processes when there
+    are enough of them (:func:`.parallel.workers_for`); the result is the same.
     """
     files = discover_names(paths)
     result = LintResult(files=len(files))
@@ -69,7 +75,12 @@ def lint_paths(
     was_enabled = gc.isenabled()
     gc.disable()  # (1) below
     try:
-        _lint_files(files, result, texts, skip, include_downgrade, config)
+        workers = workers_for(jobs, len(files))
+        if workers > 1:
+            task = Task(files, texts, skip, include_downgrade, config)
+            lint_in_workers(task, workers, result)
+        else:
+            _lint_files(files, result, texts, skip, include_downgrade, config)
     finally:
         if was_enabled:
             gc.enable()
@@ -81,6 +92,9 @@ def lint_paths(
 # (1) Parsing a thousand files makes millions of AST nodes, and each allocation burst
 # triggers the cyclic garbage collector over everything alive; nothing the linter builds
 # refers to itself, so reference counting frees it all and the collector only costs time.
+#
+# (2) The history (or the baseline) may have read the file first, naming it by its absolute
+# path; the report names it as given, whoever read it and in whichever worker.
 
 
 def _lint_files(
@@ -90,10 +104,17 @@ def _lint_files(
     skip: set[str],
     include_downgrade: bool,
     config: LintConfig,
+    *,
+    versions: Versions | None = None,
+    sql_cache: dict[str, tuple[SqlHit, ...]] | None = None,
 ) -> None:
+    """Lint ``files`` in order into ``result`` (a worker passes its own history and cache,
+    kept across its chunks)."""
     base = os.getcwd().rstrip(os.sep) + os.sep
-    sql_cache: dict[str, tuple[SqlHit, ...]] = {}
-    versions = Versions(texts=texts)  # the history reuses what was read, and vice versa
+    if sql_cache is None:
+        sql_cache = {}
+    if versions is None:  # the history reuses what was read, and vice versa
+        versions = Versions(texts=texts)
     for path in files:
         key = os.path.abspath(path)
         if key.startswith(base):
@@ -102,8 +123,8 @@ def _lint_files(
             display = path if os.path.isabs(path) else os.path.normpath(path)
         text = texts.get(key) or read(path, display)
         texts[key] = text
-        if isinstance(text, LintError):
-            result.errors.append(text)
+        if isinstance(text, LintError):  # (2) above
+            result.errors.append(LintError(display, text.line, text.message))
             continue
         if skip:
             ids = quick_revision_ids(text)

@@ -52,6 +52,15 @@ class LintUsageError(ValueError):
     help="Exit 1 on findings of this severity or worse (default: error, or `fail_on` in "
     "pyproject.toml).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Lint in up to N processes (default: the CPUs this process may use; 1: in this "
+    "process). Only with enough files to pay for it; the output is the same.",
+)
 @click.option("--list-rules", is_flag=True, help="List every rule with its severity and exit.")
 @click.option(
     "--explain",
@@ -67,6 +76,7 @@ def lint(
     fmt: str,
     include_downgrade: bool,
     fail_on: str | None,
+    jobs: int | None,
     list_rules: bool,
     explain: str | None,
 ) -> None:
@@ -80,6 +90,7 @@ def lint(
       alembic-additive lint                        # versions folders of ./alembic.ini
       alembic-additive lint migrations/versions --format github
       alembic-additive lint -c db/alembic.ini --include-downgrade
+      alembic-additive lint --jobs 1               # one process (default: one per CPU)
 
     \b
     Accept one finding, with a reason (required):
@@ -107,6 +118,7 @@ def lint(
     """
     from . import lint_paths, load_config
     from .output import render
+    from .parallel import usable_cpus
 
     if list_rules:
         click.echo(rules_table())
@@ -129,6 +141,7 @@ def lint(
         include_downgrade=include_downgrade,
         config=config,
         alembic_ini=project_ini if config.baseline else None,
+        jobs=jobs if jobs is not None else usable_cpus(),
     )
     report = render(result, fmt)
     if report and fmt == "text":
