@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import signal
+import warnings
 from pathlib import Path
 
 import pytest
@@ -222,12 +224,13 @@ def test_workers_and_chunks() -> None:
     assert parallel.workers_for(1, 10_000) == 1
     assert parallel.workers_for(8, 63) == 1
     assert parallel.workers_for(8, 64) == 2
-    assert parallel.workers_for(2, 10_000) == 2
-    for count, workers in [(64, 2), (1000, 2), (1001, 3), (5, 8), (0, 2)]:
-        bounds = parallel.chunks(count, workers)
+    assert parallel.workers_for(3, 100) == 3
+    assert parallel.workers_for(8, 1000) == 8
+    for count, parts in [(64, 2), (1000, 2), (1001, 3), (100, 3)]:
+        bounds = parallel.chunks(count, parts)
+        assert len(bounds) == parts
         assert [i for start, end in bounds for i in range(start, end)] == list(range(count))
         sizes = [end - start for start, end in bounds]
-        assert len(bounds) <= workers * parallel.CHUNKS_PER_JOB
         assert max(sizes) - min(sizes) <= 1
 
 
@@ -251,35 +254,72 @@ def test_unreadable_file_is_named_as_given_whoever_read_it(
     assert err == "versions/b_bad.py:1: cannot read: not UTF-8 (invalid start byte)\n"
 
 
+@pytest.mark.parametrize(("how", "said"), [("exit", "exit code 70"), ("kill", "killed by SIGKILL")])
 def test_a_worker_that_dies_is_one_line_exit_2(
-    corpus: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: Path, how: str, said: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import alembic_additive.lint as package
 
     parent, real = os.getpid(), package._lint_files
 
     def die(*args: object, **kwargs: object) -> None:
-        if os.getpid() != parent:
-            os._exit(70)  # as if killed: no result, no exception
+        if os.getpid() != parent:  # in a child only: no result, no exception
+            if how == "exit":
+                os._exit(70)
+            os.kill(os.getpid(), signal.SIGKILL)
         real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(package, "_lint_files", die)
-    code, out, err = _run(["versions", "--jobs", "2"], corpus, monkeypatch)
+    code, out, err = _run(["versions", "--jobs", "3"], corpus, monkeypatch)
     assert (code, out) == (2, "")
     assert err.splitlines() == [
-        "alembic-additive: error: a lint worker process stopped unexpectedly (killed or out "
-        "of memory?); try again with --jobs 1"
+        f"alembic-additive: error: a lint worker process stopped without a result ({said}); "
+        "try again with --jobs 1"
     ]
 
 
 def test_an_exception_in_a_worker_is_one_line_exit_2(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """As the same exception in one process would be (cli_support.handle_errors)."""
     import alembic_additive.lint as package
 
+    parent, real = os.getpid(), package._lint_files
+
     def fail(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("boom in a worker")
+        if os.getpid() != parent:
+            raise RuntimeError("boom in a worker\nsecond line")
+        real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(package, "_lint_files", fail)
     code, out, err = _run(["versions", "--jobs", "2"], corpus, monkeypatch)
     assert (code, out, err) == (2, "", "alembic-additive: error: boom in a worker\n")
+
+
+ESCAPE = r"""op.execute("UPDATE t SET a = 1 WHERE b ~ '\d+'")"""
+
+
+def test_warnings_from_parsing_come_in_the_sequential_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int]
+) -> None:
+    """An invalid escape in a revision is a DeprecationWarning (SyntaxWarning on Python
+    3.12+, shown by default) raised while parsing: children keep theirs, the parent raises
+    them again chunk by chunk, so stderr reads as with --jobs 1."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for n in range(120):
+        body = ESCAPE if n % 40 == 3 else "pass"
+        (versions / f"r{n:03}.py").write_text(upgrade_source(body, f"r{n}"), encoding="utf-8")
+    runs = []
+    for jobs in ("1", "3"):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            outcome = _run(["versions", "--jobs", jobs], tmp_path, monkeypatch)
+        runs.append((outcome, [(str(w.message), w.category, w.filename, w.lineno) for w in seen]))
+    assert runs[0] == runs[1]
+    assert started == [3]
+    assert [(w[2], w[3]) for w in runs[0][1]] == [
+        ("versions/r003.py", 9),
+        ("versions/r043.py", 9),
+        ("versions/r083.py", 9),
+    ]
