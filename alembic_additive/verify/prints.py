@@ -8,11 +8,11 @@ actions those statements fire (:mod:`.effects`: an ``ON UPDATE CASCADE`` child's
 table a trigger updates) — verify takes a fingerprint of every value just before the first
 such statement, and again after the revision, and compares them.
 
-A value's fingerprint is a 64-bit hash of its *canonical text* combined with the hash of its
-row's primary key, computed in the database (:mod:`.prints_sql`):
+A value's fingerprint is a 64-bit hash of its *canonical text*, beside a hash of its row's
+primary key, computed in the database (:mod:`.prints_sql`):
 
-* PostgreSQL: ``hashtextextended(text, key)`` of the value's output text (``concat``: a
-  CHAR's padding kept), NUMERIC with ``trim_scale`` so a wider scale is not a change;
+* PostgreSQL: ``hashtextextended`` of the value's output text (``concat``: a CHAR's padding
+  kept), NUMERIC with ``trim_scale`` so a wider scale is not a change;
 * MySQL/MariaDB: ``MD5`` of the value converted to utf8mb4 (so a lossless character-set
   change is not a change, '????' is), binary types as bytes, DECIMAL without trailing zeros;
 * SQLite: by a function verify registers on its connection, from the value as stored, with
@@ -21,16 +21,19 @@ row's primary key, computed in the database (:mod:`.prints_sql`):
 Comparisons are binary (no collation): 'a' vs 'A' vs 'a ' differ; NULL is never hashed (it is
 counted by the non-null counts). Dates, times and BIT values also get a normalized text
 (:mod:`.prints_sql`), compared when both sides have one: DATETIME → DATETIME(6) is no change.
-Each value also gets a *plain* fingerprint (its text alone), so that rows whose key changed,
-or was deleted while another was inserted, are matched by value, and so are two sides keyed
-differently (a primary key added or dropped, a table rebuilt without one); a table without a
-primary key is compared as a multiset of values.
+Rows are paired by key; rows whose key changed, or was deleted while another was inserted,
+are matched by value, and so are two sides keyed differently (a primary key added or
+dropped, a table rebuilt without one); a table without a primary key is compared as a
+multiset of values.
 
-The fingerprints of one side are one row per row of the table, kept in a temporary table
-(:mod:`.prints_store`): whatever the table's size, and whatever else the revision did to it
-(rows inserted by the thousand beside one overwritten value), every value is compared with
-its own row's, by joins in the database, and the counts are exact; verify's memory does not
-grow with the table.
+The side before the revision is one row per row of the table, kept in a temporary table
+(:mod:`.prints_store`); the side after too, or on PostgreSQL a query of the table joined
+with it (a hash join, nothing written): whatever the
+table's size, and whatever else the revision did to it (rows inserted by the thousand beside
+one overwritten value), every value is compared with its own row's, in the database, and the
+counts are exact; verify's memory does not grow with the table. verify's queries run with
+the session's output settings pinned (:func:`.prints_sql.pinned`): a revision's ``SET TIME
+ZONE`` does not make every timestamp differ.
 """
 
 from __future__ import annotations
@@ -53,13 +56,13 @@ log = logging.getLogger(f"alembic.{__name__}")
 @dataclass(frozen=True)
 class ColumnPrints:
     """One column's fingerprints: rows of ``table`` holding each row's key hash (``k``; a
-    constant when the table has no primary key), the value's ``fingerprint`` (hashed with
-    the key) and its ``plain`` one (hashed alone; the same column when there is no key),
-    NULL for NULL."""
+    constant when the table has no primary key) and the value's fingerprint (column
+    ``value``; NULL for NULL). ``table`` is a temporary table (the side before the
+    revision, :func:`take`) or, on PostgreSQL, a query of the live table (the side after it,
+    :func:`after`)."""
 
-    table: sa.TableClause
-    fingerprint: str
-    plain: str
+    table: sa.FromClause
+    value: str
     keyed: bool
     normalized: ColumnPrints | None = None
     """The same column's values as normalized text (dates and times, BIT), if its type has
@@ -70,7 +73,37 @@ def take(
     connection: sa.Connection, ref: TableRef, columns: Sequence[str], store: TempTables
 ) -> dict[str, ColumnPrints]:
     """Fingerprints of ``columns`` of ``ref`` as they are now: one scan of the table, written
-    to a temporary table of ``store``."""
+    to a temporary table of ``store`` (the values will change; their fingerprints must not)."""
+    query = _query(connection, ref, columns)
+    if query is None:
+        return {}
+    select, labels, keyed = query
+    stored = store.create_as(select, "k" if keyed else None)
+    return _prints(stored, labels, keyed)
+
+
+def after(
+    connection: sa.Connection, ref: TableRef, columns: Sequence[str], store: TempTables
+) -> dict[str, ColumnPrints]:
+    """Fingerprints of ``columns`` of ``ref`` for the side after the revision. On PostgreSQL
+    a query, computed where it is compared (a hash join with the side before; nothing
+    written). Elsewhere written to a temporary table like :func:`take`: MariaDB and SQLite
+    would join a query of the live table by nested loops, hashing every row of it once per
+    row of the other side."""
+    if connection.dialect.name != "postgresql":
+        return take(connection, ref, columns, store)
+    query = _query(connection, ref, columns)
+    if query is None:
+        return {}
+    select, labels, keyed = query
+    return _prints(select.subquery(), labels, keyed)
+
+
+def _query(
+    connection: sa.Connection, ref: TableRef, columns: Sequence[str]
+) -> tuple[Select[Any], list[str], bool] | None:
+    """The query of the fingerprints (``k``, ``v0``, ``v1``...), the label of each ``v``
+    (a column, or a column's normalized text), and whether rows are keyed."""
     inspector = sa.inspect(connection)
     # The default schema by name: a revision may have changed what an unqualified name means
     # (``SET search_path``), and these must be the tables the snapshot counted.
@@ -79,7 +112,7 @@ def take(
     pk = list(inspector.get_pk_constraint(ref.name, schema=schema).get("constrained_columns") or [])
     names = [c for c in columns if c in reflected]
     if not names:
-        return {}
+        return None
     if any(c not in reflected for c in pk):
         pk = []
     table = sa.table(ref.name, *(sa.column(c) for c in dict.fromkeys([*pk, *names])), schema=schema)
@@ -88,30 +121,23 @@ def take(
     texts: list[tuple[str, ColumnElement[Any]]] = [(c, sql.canonical(table.c[c], c)) for c in names]
     normal = {c: sql.normalized(table.c[c], c) for c in names}
     texts += [(f"{_NORMALIZED}{c}", text) for c, text in normal.items() if text is not None]
-    inner = (
-        sa.select(
-            sql.key(table, pk).label("k"), *(t.label(f"v{i}") for i, (_, t) in enumerate(texts))
-        )
-        .select_from(table)
-        .subquery()
-    )
-    keyed = bool(pk)
+    # A value's fingerprint is its text's alone: rows are paired by key in the join, and a
+    # value of a row whose key changed can be found among the new rows' values.
     no_key = sql.key(table, [])
-    selected: list[ColumnElement[Any]] = [sql.stored_key(inner.c.k).label("k")]
-    for i in range(len(texts)):
-        selected.append(sql.fingerprint(inner.c[f"v{i}"], inner.c.k).label(f"f{i}"))
-        if keyed:
-            selected.append(sql.fingerprint(inner.c[f"v{i}"], no_key).label(f"p{i}"))
-    stored = store.create_as(sa.select(*selected).select_from(inner), "k" if keyed else None)
-    prints = {
-        label: ColumnPrints(stored, f"f{i}", f"p{i}" if keyed else f"f{i}", keyed)
-        for i, (label, _) in enumerate(texts)
-    }
-    out = {c: prints[c] for c in names}
-    for c in names:
-        norm = prints.get(f"{_NORMALIZED}{c}")
-        if norm is not None:
-            out[c] = ColumnPrints(out[c].table, out[c].fingerprint, out[c].plain, keyed, norm)
+    select = sa.select(
+        sql.stored_key(sql.key(table, pk)).label("k"),
+        *(sql.fingerprint(text, no_key).label(f"v{i}") for i, (_, text) in enumerate(texts)),
+    ).select_from(table)
+    return select, [label for label, _ in texts], bool(pk)
+
+
+def _prints(table: sa.FromClause, labels: list[str], keyed: bool) -> dict[str, ColumnPrints]:
+    prints = {label: ColumnPrints(table, f"v{i}", keyed) for i, label in enumerate(labels)}
+    out: dict[str, ColumnPrints] = {}
+    for label, column in prints.items():
+        if not label.startswith(_NORMALIZED):
+            norm = prints.get(f"{_NORMALIZED}{label}")
+            out[label] = ColumnPrints(table, column.value, keyed, norm)
     return out
 
 
@@ -157,25 +183,22 @@ def compare(
     if before.normalized is not None and after.normalized is not None:
         return compare(connection, store, before.normalized, after.normalized)
     b, a = before.table.alias("b"), after.table.alias("a")
-    old_plain, new_plain = b.c[before.plain], a.c[after.plain]
+    old, new = b.c[before.value], a.c[after.value]
     if not (before.keyed and after.keyed):
-        return Comparison(
-            _unmatched(connection, store, _values(b, old_plain), _values(a, new_plain)), 0
-        )
-    old, new = b.c[before.fingerprint], a.c[after.fingerprint]
+        return Comparison(_unmatched(connection, store, _values(b, old), _values(a, new)), 0)
     by_key, cleared, gone = connection.execute(
         sa.select(
             _count(sa.and_(old.is_not(None), new.is_not(None), new != old)),
             _count(sa.and_(old.is_not(None), a.c.k.is_not(None), new.is_(None))),
-            _count(sa.and_(a.c.k.is_(None), old_plain.is_not(None))),
+            _count(sa.and_(a.c.k.is_(None), old.is_not(None))),
         ).select_from(b.outerjoin(a, a.c.k == b.c.k))
     ).one()
     unmatched = 0
     if gone:
         b2, a2 = before.table.alias("b2"), after.table.alias("a2")
-        gone_values = _values(b, old_plain, b.outerjoin(a, a.c.k == b.c.k), a.c.k.is_(None))
+        gone_values = _values(b, old, b.outerjoin(a, a.c.k == b.c.k), a.c.k.is_(None))
         appeared = _values(
-            a2, a2.c[after.plain], a2.outerjoin(b2, b2.c.k == a2.c.k), b2.c.k.is_(None)
+            a2, a2.c[after.value], a2.outerjoin(b2, b2.c.k == a2.c.k), b2.c.k.is_(None)
         )
         unmatched = _unmatched(connection, store, gone_values, appeared)
     return Comparison(int(by_key) + unmatched, int(cleared))
@@ -193,7 +216,7 @@ def same_values(
         return same_values(connection, store, before.normalized, after.normalized)
     b, a = before.table.alias("b"), after.table.alias("a")
     if before.keyed and after.keyed:
-        old, new = b.c[before.fingerprint], a.c[after.fingerprint]
+        old, new = b.c[before.value], a.c[after.value]
         kept, differ = connection.execute(
             sa.select(sa.func.count(), _count(sa.or_(new.is_(None), new != old)))
             .select_from(b.join(a, a.c.k == b.c.k))
@@ -201,7 +224,7 @@ def same_values(
         ).one()
         return int(kept) > 0 and not differ
     left, right, both = _overlap(
-        connection, store, _values(b, b.c[before.plain]), _values(a, a.c[after.plain])
+        connection, store, _values(b, b.c[before.value]), _values(a, a.c[after.value])
     )
     return left == right == both
 

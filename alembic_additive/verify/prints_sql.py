@@ -15,7 +15,8 @@ value as stored (with its storage class).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ class Postgres(Sql):
     def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
         if not pk:
             return sa.cast(sa.literal(0), sa.BigInteger)
-        parts = [self.canonical(table.c[c], c) for c in pk]
+        parts = _unambiguous([self.canonical(table.c[c], c) for c in pk], sa.func.length)
         return sa.func.hashtextextended(sa.func.concat_ws(SEPARATOR, *parts), 0)
 
     def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -91,7 +92,7 @@ class MySql(Sql):
     def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
         if not pk:
             return sa.literal("")
-        parts = [self.canonical(table.c[c], c) for c in pk]
+        parts = _unambiguous([self.canonical(table.c[c], c) for c in pk], sa.func.char_length)
         return sa.func.md5(sa.func.concat_ws(SEPARATOR, *parts))
 
     def stored_key(self, key: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -150,12 +151,25 @@ class Sqlite(Sql):
         return column  # the value as stored: the functions see its storage class
 
 
+def _unambiguous(parts: list[ColumnElement[Any]], length: Any) -> list[ColumnElement[Any]]:
+    """The parts of a composite key, each prefixed with its length: ('a<SEP>b', 'c') and
+    ('a', 'b<SEP>c') must not be one key (rows paired wrongly in the join)."""
+    if len(parts) == 1:
+        return parts
+    return [sa.func.concat(length(part), ":", part) for part in parts]
+
+
 def _signed(digest: bytes) -> int:
     return int.from_bytes(digest, "big", signed=True)  # what a SQLite INTEGER holds
 
 
-def _sqlite_key(*values: Any) -> int:
-    data = SEPARATOR.encode().join(_sqlite_canonical(v) or b"" for v in values)
+def _sqlite_key(*values: Any) -> int | None:
+    """None when a part is NULL (SQLite lets a primary key other than INTEGER PRIMARY KEY
+    hold NULLs): such rows are not paired by key, but matched by value."""
+    canons = [_sqlite_canonical(v) for v in values]
+    if any(c is None for c in canons):
+        return None
+    data = b"".join(b"%d:" % len(c) + c for c in canons if c is not None)
     return _signed(hashlib.blake2b(data, digest_size=8).digest())
 
 
@@ -180,6 +194,55 @@ def _sqlite_canonical(value: Any) -> bytes | None:
     if isinstance(value, bytes | bytearray | memoryview):
         return b"b" + bytes(value)
     return b"t" + str(value).encode("utf-8", "surrogatepass")
+
+
+# What PostgreSQL prints values with, for verify's own queries: a revision's SET TIME ZONE
+# (or DateStyle, IntervalStyle, bytea_output, extra_float_digits) between the two sides of a
+# comparison would otherwise make every value of a type printed by it differ.
+_PG_OUTPUT = {
+    "TimeZone": "UTC",
+    "DateStyle": "ISO, YMD",
+    "IntervalStyle": "postgres",
+    "bytea_output": "hex",
+    "extra_float_digits": "1",
+}
+
+
+@contextmanager
+def pinned(connection: sa.Connection) -> Iterator[None]:
+    """Run verify's own queries with fixed output settings, then restore the revision's.
+
+    PostgreSQL: ``set_config(..., is_local => true)`` inside a transaction (undone with it,
+    and a session-wide value of the revision's is back at its end), session-wide in
+    autocommit. MySQL/MariaDB: ``time_zone`` (TIMESTAMP values are printed in it)."""
+    name = connection.dialect.name
+    restore: sa.Executable
+    if name == "postgresql":
+        local = connection.in_transaction() and (
+            connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+        )
+        names = list(_PG_OUTPUT)
+        old = connection.execute(sa.select(*(sa.func.current_setting(n) for n in names))).one()
+        connection.execute(
+            sa.select(*(sa.func.set_config(n, v, local) for n, v in _PG_OUTPUT.items()))
+        )
+        restore = sa.select(
+            *(sa.func.set_config(n, o, local) for n, o in zip(names, old, strict=True))
+        )
+    elif name in ("mysql", "mariadb"):
+        zone = connection.execute(sa.text("SELECT @@session.time_zone")).scalar_one()
+        connection.execute(sa.text("SET time_zone = '+00:00'"))
+        restore = sa.text("SET time_zone = :zone").bindparams(zone=zone)
+    else:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):  # an aborted PostgreSQL savepoint: its rollback restores
+            connection.execute(restore)
+        raise
+    connection.execute(restore)
 
 
 class _CastUnsigned(ColumnElement[Any]):

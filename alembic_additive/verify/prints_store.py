@@ -20,6 +20,7 @@ when the revision has been compared.
 from __future__ import annotations
 
 import itertools
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +28,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.expression import Executable, Select
 
-PREFIX = "alembic_additive_prints_"
+PREFIX = f"alembic_additive_prints_{secrets.token_hex(4)}_"
+"""The names of this process's temporary tables: with a random part, so that no table of the
+user's (``alembic_additive_prints_1``, an archive of that prefix) is taken for one of
+verify's, skipped by the snapshot or shadowed by a temporary table of the same name."""
 _numbers = itertools.count(1)
 
 
@@ -54,12 +58,29 @@ class TempTables:
         )
         self.connection.execute(_CreateTempAs(table, select, joined_on))
         self.created.append(table)
+        if self.connection.dialect.name == "postgresql":
+            # Readable by whichever role the revision switches to (SET ROLE) before the
+            # comparison; the table is the session's own all the same.
+            self.connection.execute(_GrantSelect(table))
         if self.connection.dialect.name == "postgresql" and joined_on is not None:
             # Statistics of the joined column alone, from a sample of 300 rows: enough for
             # a hash join, at a tenth of a full ANALYZE's cost.
             self.connection.execute(_Analyze(table, joined_on, sample=True))
             self.connection.execute(_Analyze(table, joined_on, sample=False))
         return table
+
+    def missing(self) -> set[str]:
+        """The names of the tables created that are gone: a transaction or savepoint rolled
+        back drops those created in it (PostgreSQL, SQLite; MySQL keeps them)."""
+        name = self.connection.dialect.name
+        if name == "postgresql":
+            query = sa.text("SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()")
+        elif name == "sqlite":
+            query = sa.text("SELECT name FROM temp.sqlite_master WHERE type = 'table'")
+        else:
+            return set()
+        present = {str(row[0]) for row in self.connection.execute(query)}
+        return {t.name for t in self.created if t.name not in present}
 
     def drop_all(self) -> None:
         while self.created:
@@ -98,6 +119,18 @@ def _compile_create(element: _CreateTempAs, compiler: Any, **kw: Any) -> str:
         index = compiler.preparer.quote(element.indexed)
         return f"CREATE TEMPORARY TABLE {name} (INDEX ({index})) AS {query}"
     return f"CREATE TEMPORARY TABLE {name} AS {query}"
+
+
+class _GrantSelect(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, table: sa.TableClause) -> None:
+        self.table = table
+
+
+@compiles(_GrantSelect)
+def _compile_grant(element: _GrantSelect, compiler: Any, **kw: Any) -> str:
+    return f"GRANT SELECT ON {compiler.preparer.format_table(element.table)} TO PUBLIC"
 
 
 class _Analyze(Executable, ClauseElement):

@@ -34,6 +34,7 @@ reflection, the catalog) are not looked at.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -46,12 +47,14 @@ from ..findings import TableRef
 from . import LossKind, Violation
 from . import effects as fx
 from . import prints as fp
+from .prints_sql import pinned
 from .prints_store import TempTables
 from .snapshot import Snapshot
 from .statements import Touched, touched
 
 log = logging.getLogger(f"alembic.{__name__}")
 T = TypeVar("T")
+_ROLLBACK = re.compile(r"\s*rollback\b", re.I)
 
 
 class RevisionValues:
@@ -68,6 +71,7 @@ class RevisionValues:
         self.store = TempTables(connection)  # where the fingerprints are, until compared
         self.named: set[TableRef] = set()  # tables a statement named (or every one)
         self.busy = False
+        self.rolled_back = False  # a ROLLBACK [TO SAVEPOINT] ran: fingerprints may be gone
         self.catalog: fx.Catalog | None = None  # read on the first write
         self.catalog_current = False  # False again after a statement that may redefine it
         self.by_name: dict[str, list[TableRef]] = {}
@@ -92,6 +96,11 @@ class RevisionValues:
             event.remove(self.connection, "before_cursor_execute", before_execute)
 
     def on_statement(self, statement: str) -> None:
+        if self.rolled_back:
+            self._forget_dropped()
+        if _ROLLBACK.match(statement):
+            self.rolled_back = True  # checked before the next statement: it has run by then
+            return
         found = touched(statement, self.connection.dialect.name)
         fired: dict[fx.Name, set[str] | None] | None = {}
         if found is not None and found.writes_after_redefining:
@@ -225,6 +234,12 @@ class RevisionValues:
         if taken is not None:
             self.taken.setdefault(ref, {}).update(taken)
 
+    def _after(self, ref: TableRef, columns: list[str]) -> dict[str, fp.ColumnPrints] | None:
+        return self._guarded(
+            lambda: fp.after(self.connection, ref, columns, self.store),
+            f"values of {ref} not compared: fingerprints after the revision failed",
+        )
+
     def _take(
         self, ref: TableRef, columns: list[str], when: str
     ) -> dict[str, fp.ColumnPrints] | None:
@@ -240,7 +255,8 @@ class RevisionValues:
         self.busy = True
         savepoint = self._savepoint()
         try:
-            out = work()
+            with pinned(self.connection):
+                out = work()
             if savepoint is not None:
                 savepoint.commit()
             return out
@@ -252,6 +268,23 @@ class RevisionValues:
             return None
         finally:
             self.busy = False
+
+    def _forget_dropped(self) -> None:
+        """After a rollback of the revision's (to a savepoint, most often: ``begin_nested()``
+        around a statement that may fail): the fingerprints taken since are gone with their
+        temporary tables (PostgreSQL, SQLite). The values are as they were when those were
+        taken, so they are forgotten and taken again before the next statement that may
+        change them."""
+        self.rolled_back = False
+        gone = self._guarded(self.store.missing, "fingerprints may be lost to a rollback")
+        if not gone:
+            return
+        for ref in list(self.taken):
+            kept = {c: p for c, p in self.taken[ref].items() if _table_name(p) not in gone}
+            if kept:
+                self.taken[ref] = kept
+            else:
+                del self.taken[ref]
 
     def _compare(
         self, ref: TableRef, before: fp.ColumnPrints, after: fp.ColumnPrints
@@ -286,6 +319,8 @@ class RevisionValues:
     def _compare_all(
         self, revision: str, after: Snapshot
     ) -> tuple[list[Violation], list[Violation]]:
+        if self.rolled_back:
+            self._forget_dropped()
         changes: list[Violation] = []
         renames: list[Violation] = []
         appeared = [r for r in after.tables if r not in self.before.tables]
@@ -294,7 +329,7 @@ class RevisionValues:
             if state is None:  # the table is gone: table-removed, unless it was renamed
                 found = self._renamed(revision, ref, before_prints, after, appeared)
                 changes.extend(v for v in found if v.kind is LossKind.VALUES_CHANGED)
-                renames.extend(v for v in found if v.kind is LossKind.TABLE_RENAMED)
+                renames.extend(v for v in found if v.kind is not LossKind.VALUES_CHANGED)
                 continue
             old_state = self.before.tables[ref]
             present = [c for c in before_prints if c in state.non_null]
@@ -311,7 +346,7 @@ class RevisionValues:
             wanted = list(dict.fromkeys(present + candidates))
             if not wanted:
                 continue
-            now = self._take(ref, wanted, "after") if state.rows else {}
+            now = self._after(ref, wanted) if state.rows else {}
             if now is None:
                 continue
             rows_lost = max(0, old_state.rows - state.rows)
@@ -385,21 +420,28 @@ class RevisionValues:
         after: Snapshot,
         appeared: list[TableRef],
     ) -> list[Violation]:
-        """A table that is gone, while a table that appeared in the revision, with the same
-        columns, holds every one of its rows (``op.rename_table``, or copy and drop): a
-        ``table-renamed`` (withdrawing the ``table-removed``), and the values that differ
-        in it ``values-changed``. Nothing when no such table is found (``appeared`` loses
-        the one found: one new table stands for one old table)."""
+        """A table that is gone, while a table that appeared in the revision holds every
+        one of its rows (``op.rename_table``, or copy and drop): a ``table-renamed``
+        (withdrawing the ``table-removed``), and the values that differ in it
+        ``values-changed``. Its columns keep their names, or one renamed in the same
+        revision holds exactly the values of the old one (a ``column-renamed`` too).
+        Nothing when no such table is found (``appeared`` loses the one found: one new
+        table stands for one old table)."""
         old_state = self.before.tables[ref]
         for other in appeared:
             state = after.tables[other]
-            if set(state.non_null) != set(old_state.non_null) or state.rows < old_state.rows:
+            added = [c for c in state.non_null if c not in old_state.non_null]
+            if state.rows < old_state.rows:
                 continue
-            now = self._take(other, list(before_prints), "after")
-            if now is None or set(now) != set(before_prints):
+            now = self._after(other, list(state.non_null))
+            if now is None:
                 continue
+            names = self._columns_in(other, before_prints, now, added)
+            if names is None:
+                continue
+            paired = {c: now[names[c]] for c in before_prints}
             holds = self._guarded(
-                partial(fp.holds_every_row, self.connection, self.store, before_prints, now),
+                partial(fp.holds_every_row, self.connection, self.store, before_prints, paired),
                 f"whether {ref} was renamed to {other} was not compared",
             )
             if not holds:
@@ -416,19 +458,69 @@ class RevisionValues:
                     renamed_to=str(other),
                 )
             ]
+            for column, new_name in names.items():
+                if new_name != column:
+                    found.append(
+                        Violation(
+                            revision,
+                            LossKind.COLUMN_RENAMED,
+                            str(other),
+                            column,
+                            old_state.non_null.get(column, 0),
+                            state.non_null.get(new_name, 0),
+                            renamed_to=new_name,
+                        )
+                    )
             for column, prints in before_prints.items():
-                change = self._compare(other, prints, now[column])
+                change = self._compare(other, prints, paired[column])
                 if change is not None and change.changed:
                     found.append(
                         Violation(
                             revision,
                             LossKind.VALUES_CHANGED,
                             str(other),
-                            column,
+                            names[column],
                             old_state.non_null.get(column, 0),
-                            state.non_null.get(column),
+                            state.non_null.get(names[column]),
                             changed=change.changed,
                         )
                     )
             return found
         return []
+
+    def _columns_in(
+        self,
+        other: TableRef,
+        before_prints: dict[str, fp.ColumnPrints],
+        now: dict[str, fp.ColumnPrints],
+        added: list[str],
+    ) -> dict[str, str] | None:
+        """Where each fingerprinted column of a renamed table is in ``other``: under its own
+        name, or under a name ``other`` added whose values are exactly its values (None:
+        some column is in neither)."""
+        names = {c: c for c in before_prints if c in now}
+        free = [c for c in added if c in now]
+        for column in [c for c in before_prints if c not in names]:
+            for new_name in free:
+                same = self._guarded(
+                    partial(
+                        fp.same_values,
+                        self.connection,
+                        self.store,
+                        before_prints[column],
+                        now[new_name],
+                    ),
+                    f"whether {column} is {other}.{new_name} was not compared",
+                )
+                if same:
+                    names[column] = new_name
+                    free.remove(new_name)
+                    break
+            else:
+                return None
+        return names
+
+
+def _table_name(prints: fp.ColumnPrints) -> str:
+    table = prints.table
+    return table.name if isinstance(table, sa.TableClause) else ""

@@ -7,7 +7,10 @@ Regression tests: large tables with updates, NULLs, deletes, key changes and ins
 (also under ``--rollback``); composite keys and keyless duplicates; renames beside inserts; a
 SQLite batch rebuild; MariaDB implicit commits, ``SET NAMES``, ``USE`` and truncation;
 ``autocommit_block()`` and ``search_path``; ``--seed-rows`` running a failed revision again.
-Bugs found: ``test_found`` and the ``SET ROLE`` test, xfail (strict), the cause in the reason.
+Bugs found, fixed since (``test_found``, the ``SET ROLE`` test): a user table named like
+verify's temporary tables (skipped, or shadowed), SQLite NULL primary keys, a rollback to a
+savepoint dropping the fingerprints, ``SET ROLE`` and ``SET TIME ZONE`` after a write, a table
+renamed with one of its columns. Still an expected failure (strict): ``DISCARD TEMP``.
 """
 
 from __future__ import annotations
@@ -260,7 +263,7 @@ op.execute("INSERT INTO t (id, v) VALUES (1, 'x')")  # fails beside a seeded row
     assert (run.code, lines(run)) == (1, [CHANGED.format(5)])
 
 
-# -- bugs found: xfail (strict), the cause in the reason -----------------------------------
+# -- bugs found (fixed, except DISCARD TEMP: xfail, strict, the cause in the reason) ----------
 
 NAMED = "alembic_additive_prints_"
 SAVEPOINT = """
@@ -330,25 +333,8 @@ SCENARIOS: dict[str, tuple[str, str, tuple[str, str, int] | None, list[str] | No
     ),
 }
 BUGS = {
-    "prefix": "runner._version_table_filter drops every table whose name starts with "
-    "prints_store.PREFIX from the snapshot: a user table so named is never counted",
-    "shadowed": "prints_store.TempTables.create_as names its tables PREFIX + a counter (1, 2, "
-    "... in each CLI run): verify's temporary table shadows a user table of that name for the "
-    "revision's unqualified statements (temp schemas come first), whose INSERT then fails",
-    "null-key": "SQLite lets a non-INTEGER PRIMARY KEY hold NULLs: prints_sql._sqlite_key "
-    "hashes NULL like a value, rows with NULL keys share one k, prints.compare's join on k "
-    "pairs each with every other (a cross product): unchanged values counted as changed",
-    "savepoint": "the before-fingerprints' temporary table is created inside the revision's "
-    "savepoint (values.RevisionValues._take_before): ROLLBACK TO SAVEPOINT drops it, "
-    "self.taken still names it, comparing fails: a note, 'No data lost', exit 0",
     "discard-temp": "DISCARD TEMP (a revision dropping its own temporary tables) drops "
     "verify's too: comparing fails, a note, 'No data lost', exit 0",
-    "time-zone": "prints_sql's canonical and normalized text of TIMESTAMPTZ (PostgreSQL) and "
-    "TIMESTAMP (MariaDB) is printed in the session time zone: a SET after the first write "
-    "makes every unchanged value differ from its before-fingerprint (pre-existing)",
-    "table-and-column-renamed": "values.RevisionValues._renamed pairs a gone table only with "
-    "an appeared one of the same column names: a table renamed with one of its columns is "
-    "table-removed though every value is kept (pre-existing)",
 }
 CASES = [
     *((name, d) for name in ("prefix", "shadowed", "table-and-column-renamed") for d in DIALECTS),
@@ -361,7 +347,7 @@ CASES = [
 
 
 def _param(name: str, dialect: str) -> Any:
-    ok = (name, dialect) == ("savepoint", "mysql")
+    ok = name != "discard-temp"
     marks = [] if ok else [pytest.mark.xfail(strict=True, reason=BUGS[name])]
     return pytest.param(name, dialect, marks=marks, id=f"{name}-{dialect}")
 
@@ -404,12 +390,6 @@ def pg_role() -> Iterator[tuple[str, list[sa.Engine]]]:
     admin.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the revision's SET ROLE stays in force on verify's connection: the new role may "
-    "not read the before-fingerprints' temporary table (owned by the role that created it), "
-    "prints.compare fails (permission denied): a note, 'No data lost', exit 0",
-)
 def test_postgresql_set_role_after_a_write(
     tmp_path: Path, make_database: Any, pg_role: tuple[str, list[sa.Engine]]
 ) -> None:
