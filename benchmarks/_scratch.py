@@ -4,10 +4,13 @@ pair of Alembic projects (with and without the plugin) they compare."""
 from __future__ import annotations
 
 import shutil
+import statistics
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -49,3 +52,13 @@ def plugin_and_plain_projects(root: Path, url: sa.URL, models: str) -> tuple[Pat
         raise SystemExit("scaffold's env.py changed: the autogenerate_plugins line is missing")
     env.write_text(text.replace(PLUGIN_LINE, ""), encoding="utf-8")
     return plugin_ini, root / "plain" / "alembic.ini"
+
+
+def median_time(run: Callable[[], Any], repeat: int) -> float:
+    """The median wall time of ``repeat`` calls of ``run``."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

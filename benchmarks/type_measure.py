@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
-from collections.abc import Callable
-from typing import Any
 
 import sqlalchemy as sa
-from _scratch import scratch_database
+from _scratch import median_time, scratch_database
 
 from alembic_additive import probe
 from alembic_additive.checks import LiveSchema
@@ -27,15 +23,6 @@ from alembic_additive.findings import MisfitCheck, TableRef
 from alembic_additive.types.guard_check import TypeFits
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-
-
-def _time(run: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -65,12 +52,12 @@ def main() -> None:
         guard = TypeFits(table="codes", column="code", test="padded", limit=5, dialect="postgresql")
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT count(*) FROM codes")).scalar()  # warm the cache
-            plain = _time(
+            plain = median_time(
                 lambda: conn.execute(sa.text("SELECT count(*) FROM codes")).scalar(), args.repeat
             )
-            probed = _time(lambda: conn.execute(stmt).one(), args.repeat)
+            probed = median_time(lambda: conn.execute(stmt).one(), args.repeat)
             live = LiveSchema(conn)
-            guarded = _time(lambda: guard.violations(conn, live), args.repeat)
+            guarded = median_time(lambda: guard.violations(conn, live), args.repeat)
         engine.dispose()
     print(f"rows: {args.rows:,}  (median of {args.repeat})")
     print(f"SELECT count(*)                      {plain * 1000:8.1f} ms")

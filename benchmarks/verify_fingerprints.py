@@ -30,12 +30,12 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
+from _scratch import median_time
 
 from alembic_additive.findings import TableRef
 from alembic_additive.verify import prints
@@ -82,15 +82,6 @@ def _fill(conn: sa.Connection, first: int, last: int) -> None:
         conn.execute(events.insert(), rows)
 
 
-def _median(run: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def measure(dialect: str, rows: int, repeat: int, folder: Path) -> dict[str, float] | None:
     try:
         context = _database(dialect, folder)
@@ -108,12 +99,12 @@ def measure(dialect: str, rows: int, repeat: int, folder: Path) -> dict[str, flo
             _fill(conn, 1, rows)
             conn.commit()
             ref = TableRef(None, "events")
-            scan = _median(
+            scan = median_time(
                 lambda: conn.execute(sa.text("SELECT count(*), count(code) FROM events")).one(),
                 repeat,
             )
             store = TempTables(conn)
-            take = _median(lambda: prints.take(conn, ref, ["code"], store), repeat)
+            take = median_time(lambda: prints.take(conn, ref, ["code"], store), repeat)
             store.drop_all()
             afters, compares, drops = [], [], []
             for _ in range(repeat):

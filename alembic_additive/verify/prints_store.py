@@ -61,12 +61,12 @@ class TempTables:
         if self.connection.dialect.name == "postgresql":
             # Readable by whichever role the revision switches to (SET ROLE) before the
             # comparison; the table is the session's own all the same.
-            self.connection.execute(_GrantSelect(table))
+            self.connection.execute(_OnTemp("grant", table))
         if self.connection.dialect.name == "postgresql" and joined_on is not None:
             # Statistics of the joined column alone, from a sample of 300 rows: enough for
             # a hash join, at a tenth of a full ANALYZE's cost.
-            self.connection.execute(_Analyze(table, joined_on, sample=True))
-            self.connection.execute(_Analyze(table, joined_on, sample=False))
+            self.connection.execute(_OnTemp("sample", table, joined_on))
+            self.connection.execute(_OnTemp("analyze", table, joined_on))
         return table
 
     def missing(self) -> set[str]:
@@ -84,7 +84,7 @@ class TempTables:
 
     def drop_all(self) -> None:
         while self.created:
-            self.connection.execute(_DropTemp(self.created.pop()))
+            self.connection.execute(_OnTemp("drop", self.created.pop()))
 
 
 def _schema(connection: sa.Connection) -> str | None:
@@ -121,49 +121,29 @@ def _compile_create(element: _CreateTempAs, compiler: Any, **kw: Any) -> str:
     return f"CREATE TEMPORARY TABLE {name} AS {query}"
 
 
-class _GrantSelect(Executable, ClauseElement):
-    inherit_cache = False
-
-    def __init__(self, table: sa.TableClause) -> None:
-        self.table = table
-
-
-@compiles(_GrantSelect)
-def _compile_grant(element: _GrantSelect, compiler: Any, **kw: Any) -> str:
-    return f"GRANT SELECT ON {compiler.preparer.format_table(element.table)} TO PUBLIC"
-
-
-class _Analyze(Executable, ClauseElement):
-    """PostgreSQL: ``ALTER TABLE t ALTER COLUMN c SET STATISTICS 1`` (``sample``), then
-    ``ANALYZE t (c)``."""
+class _OnTemp(Executable, ClauseElement):
+    """One statement on a temporary table (``verb``): ``grant`` (PostgreSQL: SELECT to
+    PUBLIC), ``sample`` and ``analyze`` (PostgreSQL: statistics of ``column`` from a small
+    sample), ``drop``."""
 
     inherit_cache = False
 
-    def __init__(self, table: sa.TableClause, column: str, sample: bool) -> None:
+    def __init__(self, verb: str, table: sa.TableClause, column: str | None = None) -> None:
+        self.verb = verb
         self.table = table
         self.column = column
-        self.sample = sample
 
 
-@compiles(_Analyze)
-def _compile_analyze(element: _Analyze, compiler: Any, **kw: Any) -> str:
+@compiles(_OnTemp)
+def _compile_on_temp(element: _OnTemp, compiler: Any, **kw: Any) -> str:
     table = compiler.preparer.format_table(element.table)
-    column = compiler.preparer.quote(element.column)
-    if element.sample:
+    column = compiler.preparer.quote(element.column or "")
+    if element.verb == "grant":
+        return f"GRANT SELECT ON {table} TO PUBLIC"
+    if element.verb == "sample":
         return f"ALTER TABLE {table} ALTER COLUMN {column} SET STATISTICS 1"
-    return f"ANALYZE {table} ({column})"
-
-
-class _DropTemp(Executable, ClauseElement):
-    inherit_cache = False
-
-    def __init__(self, table: sa.TableClause) -> None:
-        self.table = table
-
-
-@compiles(_DropTemp)
-def _compile_drop(element: _DropTemp, compiler: Any, **kw: Any) -> str:
-    name = compiler.preparer.format_table(element.table)
+    if element.verb == "analyze":
+        return f"ANALYZE {table} ({column})"
     if compiler.dialect.name in ("mysql", "mariadb"):
-        return f"DROP TEMPORARY TABLE IF EXISTS {name}"  # DROP TABLE would commit the transaction
-    return f"DROP TABLE IF EXISTS {name}"  # gone with a rolled-back savepoint
+        return f"DROP TEMPORARY TABLE IF EXISTS {table}"  # DROP TABLE would commit
+    return f"DROP TABLE IF EXISTS {table}"  # IF EXISTS: gone with a rolled-back savepoint
