@@ -123,10 +123,9 @@ def _query(
     texts += [(f"{_NORMALIZED}{c}", text) for c, text in normal.items() if text is not None]
     # A value's fingerprint is its text's alone: rows are paired by key in the join, and a
     # value of a row whose key changed can be found among the new rows' values.
-    no_key = sql.key(table, [])
     select = sa.select(
         sql.stored_key(sql.key(table, pk)).label("k"),
-        *(sql.fingerprint(text, no_key).label(f"v{i}") for i, (_, text) in enumerate(texts)),
+        *(sql.fingerprint(text).label(f"v{i}") for i, (_, text) in enumerate(texts)),
     ).select_from(table)
     return select, [label for label, _ in texts], bool(pk)
 

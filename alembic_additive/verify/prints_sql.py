@@ -43,7 +43,8 @@ class Sql:
         whatever the connection's settings when either side was taken."""
         return key
 
-    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
+    def fingerprint(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A 64-bit hash of a value's canonical text (NULL for NULL)."""
         raise NotImplementedError
 
     def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
@@ -63,8 +64,8 @@ class Postgres(Sql):
         parts = _unambiguous([self.canonical(table.c[c], c) for c in pk], sa.func.length)
         return sa.func.hashtextextended(sa.func.concat_ws(SEPARATOR, *parts), 0)
 
-    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
-        return sa.func.hashtextextended(value, key)
+    def fingerprint(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.hashtextextended(value, 0)
 
     def __init__(self, types: dict[str, Any]) -> None:
         self.types = types  # reflected just before: the types the query runs against
@@ -100,8 +101,8 @@ class MySql(Sql):
         # make the two sides' keys collide in a join ("Illegal mix of collations").
         return sa.cast(key, mysql.BINARY())
 
-    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
-        digest = sa.func.md5(sa.func.concat(key, value))
+    def fingerprint(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        digest = sa.func.md5(value)
         return _CastUnsigned(sa.func.conv(sa.func.left(digest, 16), 16, 10))
 
     def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
@@ -137,15 +138,15 @@ class Sqlite(Sql):
     def prepare(self, connection: sa.Connection) -> None:
         driver = connection.connection.driver_connection
         driver.create_function(self.KEY, -1, _sqlite_key, deterministic=True)  # type: ignore[union-attr]
-        driver.create_function(self.FINGERPRINT, 2, _sqlite_fingerprint, deterministic=True)  # type: ignore[union-attr]
+        driver.create_function(self.FINGERPRINT, 1, _sqlite_fingerprint, deterministic=True)  # type: ignore[union-attr]
 
     def key(self, table: sa.TableClause, pk: Sequence[str]) -> ColumnElement[Any]:
         if not pk:
             return sa.literal(0, sa.Integer)
         return sa.func.alembic_additive_key(*(table.c[c] for c in pk))
 
-    def fingerprint(self, value: ColumnElement[Any], key: ColumnElement[Any]) -> ColumnElement[Any]:
-        return sa.func.alembic_additive_fingerprint(value, key)
+    def fingerprint(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.alembic_additive_fingerprint(value)
 
     def canonical(self, column: ColumnElement[Any], name: str) -> ColumnElement[Any]:
         return column  # the value as stored: the functions see its storage class
@@ -173,12 +174,11 @@ def _sqlite_key(*values: Any) -> int | None:
     return _signed(hashlib.blake2b(data, digest_size=8).digest())
 
 
-def _sqlite_fingerprint(value: Any, key: int) -> int | None:
+def _sqlite_fingerprint(value: Any) -> int | None:
     canon = _sqlite_canonical(value)
     if canon is None:
         return None
-    prefix = int(key).to_bytes(8, "big", signed=True)
-    return _signed(hashlib.blake2b(prefix + canon, digest_size=8).digest())
+    return _signed(hashlib.blake2b(canon, digest_size=8).digest())
 
 
 def _sqlite_canonical(value: Any) -> bytes | None:
