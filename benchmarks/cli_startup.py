@@ -37,8 +37,7 @@ def main() -> None:
     bare: Timing
     version: Timing
     bare, version = best_interleaved(
-        lambda: _run([sys.executable, "-c", "pass"]),
-        lambda: _run([*command, "--version"]),
+        [lambda: _run([sys.executable, "-c", "pass"]), lambda: _run([*command, "--version"])],
         args.repeat,
     )
     print(f"best of {args.repeat}, alternating:       wall      CPU (user+sys)")
